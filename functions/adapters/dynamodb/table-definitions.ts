@@ -1,0 +1,88 @@
+/**
+ * The DynamoDB schema, in one place: the CDK stack (infra/) and the DynamoDB Local harness (local/) both
+ * build their tables from these definitions, so the deployed and local schemas cannot drift.
+ * Plain data only: no AWS SDK or CDK imports here.
+ */
+
+/**
+ * Name of the TTL attribute on the Requests table: a Number, epoch seconds
+ * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/time-to-live-ttl-before-you-start.html).
+ * Derived from `expiresAt` for grants and from the approval deadline for pending requests.
+ * TTL is garbage collection only; correctness never depends on it.
+ */
+export const TTL_ATTRIBUTE = "ttl";
+
+/** Attribute types used by keys (DynamoDB `ScalarAttributeType`). */
+export type KeyAttributeType = "S" | "N";
+
+/** A key attribute. */
+export interface KeyAttribute {
+  name: string;
+  type: KeyAttributeType;
+}
+
+/** A global secondary index; projection ALL. */
+export interface GlobalIndexDefinition {
+  indexName: string;
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+}
+
+/** One table's definition. */
+export interface TableDefinition {
+  /** Logical id in CDK and default local table name. */
+  id: "Requests" | "Audit";
+  partitionKey: KeyAttribute;
+  sortKey?: KeyAttribute;
+  globalSecondaryIndexes: GlobalIndexDefinition[];
+  /** TTL attribute name, or undefined for no TTL. */
+  ttlAttribute?: string;
+  /** Stream view type, or undefined for no stream. */
+  stream?: "NEW_AND_OLD_IMAGES" | "OLD_IMAGE";
+}
+
+/** GSI listing a requester's requests, newest first (`GET /requests?mine`). */
+export const REQUESTS_BY_REQUESTER_INDEX = "byRequester";
+/**
+ * Sparse GSI of PENDING requests per entitlement (`GET /requests?pending`): the `pendingEntitlement`
+ * attribute exists only while a request is PENDING, so the index holds nothing else.
+ */
+export const REQUESTS_PENDING_INDEX = "pendingByEntitlement";
+
+/** Requests: one item per access request / grant, keyed by request id. */
+export const REQUESTS_TABLE: TableDefinition = {
+  id: "Requests",
+  partitionKey: { name: "requestId", type: "S" },
+  globalSecondaryIndexes: [
+    {
+      indexName: REQUESTS_BY_REQUESTER_INDEX,
+      partitionKey: { name: "requester", type: "S" },
+      sortKey: { name: "createdAt", type: "S" },
+    },
+    {
+      indexName: REQUESTS_PENDING_INDEX,
+      partitionKey: { name: "pendingEntitlement", type: "S" },
+      sortKey: { name: "createdAt", type: "S" },
+    },
+  ],
+  ttlAttribute: TTL_ATTRIBUTE,
+  // Old images let the expiry consumer audit what a TTL delete removed.
+  stream: "NEW_AND_OLD_IMAGES",
+};
+
+/** Audit: append-only events per request, ordered by `eventId` (ISO time, then a unique suffix). */
+export const AUDIT_TABLE: TableDefinition = {
+  id: "Audit",
+  partitionKey: { name: "requestId", type: "S" },
+  sortKey: { name: "eventId", type: "S" },
+  globalSecondaryIndexes: [],
+};
+
+/** Every table, in creation order. */
+export const TABLES: readonly TableDefinition[] = [REQUESTS_TABLE, AUDIT_TABLE];
+
+/** Table names for one deployment or test run. */
+export interface TableNames {
+  requests: string;
+  audit: string;
+}

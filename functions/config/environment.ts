@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { ConfigurationError } from "../domain/errors.js";
+import { formatFieldPath } from "./load-policy.js";
+
+/**
+ * Lambda environment variables: the contract between infra/ (which sets them), local/ (which sets them
+ * for the emulator) and functions/ (which reads them once per cold start through {@link readEnvironment}).
+ * Add a variable here first, then set it in infra and local.
+ */
+export const ENV = {
+  /** Path of the policy file (YAML/JSON). In Lambda: the validated policy bundled next to the handler. */
+  policyFile: "JIT_POLICY_FILE",
+  requestsTable: "JIT_REQUESTS_TABLE",
+  auditTable: "JIT_AUDIT_TABLE",
+  /** Issuer URL of our access tokens (`iss`), e.g. the JIT API base URL. */
+  issuer: "JIT_ISSUER",
+  /** KMS key (id, ARN or alias) that signs new tokens. Issue Lambda only. */
+  signingKeyId: "JIT_SIGNING_KEY_ID",
+  /** Comma-separated KMS key ids/ARNs whose public keys are published/trusted: current first, then previous. */
+  publicKeyIds: "JIT_PUBLIC_KEY_IDS",
+  /** Audience (`aud`) a JIT authorizer instance accepts: the protected API it guards. */
+  audience: "JIT_AUDIENCE",
+  /** Seconds a grant read is cached by the JIT authorizer; with the API Gateway cache TTL it bounds revocation. */
+  revocationCacheSeconds: "JIT_REVOCATION_CACHE_SECONDS",
+  /** Identity authorizer: the OIDC issuer, the audience (client id) and the claim holding groups. */
+  oidcIssuer: "JIT_OIDC_ISSUER",
+  oidcAudience: "JIT_OIDC_AUDIENCE",
+  oidcGroupsClaim: "JIT_OIDC_GROUPS_CLAIM",
+  /** Optional JWKS URL; default `<issuer>/.well-known/jwks.json`. */
+  oidcJwksUri: "JIT_OIDC_JWKS_URI",
+  /** Local/dev only: endpoints of DynamoDB Local and the KMS-compatible server. Unset in AWS. */
+  dynamodbEndpoint: "JIT_DYNAMODB_ENDPOINT",
+  kmsEndpoint: "JIT_KMS_ENDPOINT",
+} as const;
+
+const nonEmpty = z.string().trim().min(1, "must be set");
+const csv = nonEmpty.transform((s) =>
+  s
+    .split(",")
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+const optionalUrl = z.url().optional();
+
+/** Variables every Lambda that touches the tables needs. */
+export const StoreEnvironmentSchema = z.object({
+  [ENV.policyFile]: nonEmpty,
+  [ENV.requestsTable]: nonEmpty,
+  [ENV.auditTable]: nonEmpty,
+  [ENV.dynamodbEndpoint]: optionalUrl,
+});
+
+/** Token issue: store + issuer + signing key. */
+export const IssueEnvironmentSchema = StoreEnvironmentSchema.extend({
+  [ENV.issuer]: z.url(),
+  [ENV.signingKeyId]: nonEmpty,
+  [ENV.kmsEndpoint]: optionalUrl,
+});
+
+/** JWKS / metadata: issuer + published keys. */
+export const JwksEnvironmentSchema = z.object({
+  [ENV.issuer]: z.url(),
+  [ENV.publicKeyIds]: csv,
+  [ENV.kmsEndpoint]: optionalUrl,
+});
+
+/** JIT authorizer: everything security-relevant is required; no silent defaults. */
+export const JitAuthorizerEnvironmentSchema = z.object({
+  [ENV.policyFile]: nonEmpty,
+  [ENV.requestsTable]: nonEmpty,
+  [ENV.issuer]: z.url(),
+  [ENV.audience]: nonEmpty,
+  [ENV.publicKeyIds]: csv,
+  [ENV.revocationCacheSeconds]: z.coerce.number().int().min(0).max(3600),
+  [ENV.dynamodbEndpoint]: optionalUrl,
+  [ENV.kmsEndpoint]: optionalUrl,
+});
+
+/** Identity authorizer of the JIT API. */
+export const IdentityAuthorizerEnvironmentSchema = z.object({
+  [ENV.oidcIssuer]: z.url(),
+  [ENV.oidcAudience]: nonEmpty,
+  [ENV.oidcGroupsClaim]: nonEmpty,
+  [ENV.oidcJwksUri]: optionalUrl,
+});
+
+/**
+ * Validates the environment against `schema` once, at cold start.
+ * @throws ConfigurationError naming each missing or invalid variable.
+ */
+export function readEnvironment<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${formatFieldPath(i.path)}: ${i.message}`);
+    throw new ConfigurationError(`Invalid Lambda environment:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}

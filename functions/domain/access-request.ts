@@ -1,0 +1,89 @@
+/**
+ * The access request entity (DESIGN.md §3). One item in the Requests table; an APPROVED request is a grant.
+ * Times are ISO 8601 strings (UTC, `Z`) as the API shows them; the TTL attribute and token claims derive
+ * epoch seconds from them.
+ */
+
+/** Stored states. EXPIRED is derived (see {@link effectiveStatus}), never stored. */
+export type StoredStatus = "PENDING" | "APPROVED" | "DENIED" | "CANCELLED" | "REVOKED";
+/** What callers see: a stored state, or EXPIRED when its deadline or `expiresAt` has passed. */
+export type EffectiveStatus = StoredStatus | "EXPIRED";
+
+/** One approver's approval; the same `sub` can appear once. */
+export interface Approval {
+  /** Approver's identity token `sub`. */
+  approver: string;
+  at: string;
+  comment?: string;
+}
+
+/** An access request, as stored. */
+export interface AccessRequest {
+  requestId: string;
+  /** Requester's identity token `sub`. */
+  requester: string;
+  entitlementId: string;
+  /** Token `aud` of the entitlement, copied at creation. */
+  audience: string;
+  /** Grant length in seconds, already clamped to the entitlement's maxDuration. Fixed at creation. */
+  durationSeconds: number;
+  justification?: string;
+  ticket?: string;
+  /** Earliest start of the grant window (ISO 8601), if the requester asked for a later start. */
+  startsAt?: string;
+  status: StoredStatus;
+  /** Optimistic-locking counter, +1 on every transition. */
+  version: number;
+  createdAt: string;
+  /** A PENDING request expires at this time (ISO 8601). */
+  approvalDeadline: string;
+  approvals: Approval[];
+  /** Set for break-glass grants: self-served, flagged, to be reviewed afterwards. */
+  breakGlass: boolean;
+  autoApproved: boolean;
+  /** Grant window (ISO 8601), set when the request becomes APPROVED. `expiresAt` is the single source of truth. */
+  grantedAt?: string;
+  expiresAt?: string;
+  deniedBy?: string;
+  denyReason?: string;
+  cancelledAt?: string;
+  revokedAt?: string;
+  revokedBy?: string;
+  revokeReason?: string;
+  updatedAt: string;
+}
+
+/** ISO 8601 text → epoch milliseconds; NaN if it does not parse. */
+export function isoToMs(iso: string | undefined): number {
+  return iso === undefined ? Number.NaN : Date.parse(iso);
+}
+
+/**
+ * The one decision of "is this grant usable now" (H15): APPROVED, window started, `now < expiresAt`.
+ * Used by the authorizer, by token issue and by every list. DynamoDB TTL is never relied on.
+ * @param nowMs epoch milliseconds.
+ */
+export function isGrantActive(request: AccessRequest, nowMs: number): boolean {
+  if (request.status !== "APPROVED") return false;
+  const expiresAtMs = isoToMs(request.expiresAt);
+  const grantedAtMs = isoToMs(request.grantedAt);
+  if (!Number.isFinite(expiresAtMs) || !Number.isFinite(grantedAtMs)) return false;
+  return grantedAtMs <= nowMs && nowMs < expiresAtMs;
+}
+
+/**
+ * The status a caller sees now: EXPIRED for an APPROVED grant past `expiresAt` or a PENDING request past
+ * its approval deadline; otherwise the stored status.
+ * @param nowMs epoch milliseconds.
+ */
+export function effectiveStatus(request: AccessRequest, nowMs: number): EffectiveStatus {
+  if (request.status === "APPROVED") {
+    const expiresAtMs = isoToMs(request.expiresAt);
+    return Number.isFinite(expiresAtMs) && nowMs < expiresAtMs ? "APPROVED" : "EXPIRED";
+  }
+  if (request.status === "PENDING") {
+    const deadlineMs = isoToMs(request.approvalDeadline);
+    return Number.isFinite(deadlineMs) && nowMs < deadlineMs ? "PENDING" : "EXPIRED";
+  }
+  return request.status;
+}

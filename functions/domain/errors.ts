@@ -1,0 +1,131 @@
+/**
+ * The one error hierarchy of jit-access. Every error a caller can cause carries a stable `code`
+ * (part of the public API: clients switch on it) and maps to one HTTP status in `http-status.ts`.
+ * Handlers match on `code`/`name` as well as `instanceof`, because bundling can duplicate classes.
+ */
+
+/** Stable error codes, as they appear in RFC 9457 problem documents (`code` member). */
+export type ErrorCode =
+  | "invalid_request"
+  | "invalid_json"
+  | "unauthenticated"
+  | "forbidden"
+  | "not_eligible"
+  | "self_approval"
+  | "not_found"
+  | "unknown_entitlement"
+  | "conflict"
+  | "invalid_state"
+  | "already_approved"
+  | "expired"
+  | "configuration"
+  | "internal";
+
+/** Base class: a message a person can act on, a stable code, and an optional cause. */
+export class JitError extends Error {
+  readonly code: ErrorCode;
+  /** Extra, safe-to-show details (field paths, allowed values); never secrets or tokens. */
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.details = options?.details;
+  }
+}
+
+/** 400: input that fails validation. `details.field` names the offending field path. */
+export class ValidationError extends JitError {
+  constructor(
+    message: string,
+    details?: Record<string, unknown>,
+    code: "invalid_request" | "invalid_json" = "invalid_request",
+  ) {
+    super(code, message, details === undefined ? undefined : { details });
+  }
+}
+
+/** 401: no identity, or an identity that did not verify. */
+export class UnauthenticatedError extends JitError {
+  constructor(message = "A valid identity token is required.") {
+    super("unauthenticated", message);
+  }
+}
+
+/** 403: the caller is known but may not do this. */
+export class ForbiddenError extends JitError {
+  constructor(message: string, code: "forbidden" | "not_eligible" | "self_approval" = "forbidden") {
+    super(code, message);
+  }
+}
+
+/** 404: unknown request id or entitlement. */
+export class NotFoundError extends JitError {
+  constructor(message: string, code: "not_found" | "unknown_entitlement" = "not_found") {
+    super(code, message);
+  }
+}
+
+/**
+ * 409: the request is not in a state that allows this action, or a concurrent change won the race
+ * (a DynamoDB condition failure is translated into this at the adapter boundary).
+ */
+export class ConflictError extends JitError {
+  constructor(
+    message: string,
+    code: "conflict" | "invalid_state" | "already_approved" = "conflict",
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+/** 410: the request or grant has expired (approval deadline passed, or `now >= expiresAt`). */
+export class ExpiredError extends JitError {
+  constructor(message: string) {
+    super("expired", message);
+  }
+}
+
+/** Invalid deployment configuration (policy file, environment). Fails start-up, synth or cold start. */
+export class ConfigurationError extends JitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("configuration", message, options);
+  }
+}
+
+/** True when `err` is a JitError, also across duplicated bundles (matches on shape, not only class). */
+export function isJitError(err: unknown): err is JitError {
+  if (err instanceof JitError) return true;
+  return (
+    typeof err === "object" &&
+    err !== null &&
+    typeof (err as { code?: unknown }).code === "string" &&
+    typeof (err as { message?: unknown }).message === "string" &&
+    (err as { name?: unknown }).name !== undefined &&
+    String((err as { name: unknown }).name).endsWith("Error") &&
+    ERROR_CODES.has((err as { code: string }).code as ErrorCode)
+  );
+}
+
+const ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "invalid_request",
+  "invalid_json",
+  "unauthenticated",
+  "forbidden",
+  "not_eligible",
+  "self_approval",
+  "not_found",
+  "unknown_entitlement",
+  "conflict",
+  "invalid_state",
+  "already_approved",
+  "expired",
+  "configuration",
+  "internal",
+]);

