@@ -12,6 +12,8 @@ import { parse as parseIso8601Duration } from "tinyduration";
  */
 export function parseDurationSeconds(text: string): number {
   let parsed: ReturnType<typeof parseIso8601Duration>;
+  // The parser tolerates surrounding white space; a policy or API value with it is a typo, not a duration.
+  if (text.trim() !== text) throw new RangeError(`"${text}" has surrounding white space`);
   try {
     parsed = parseIso8601Duration(text);
   } catch {
