@@ -1,0 +1,104 @@
+import type { Command } from "commander";
+import type { AccessRequestView } from "../api-types.js";
+import type { CliContext } from "../context.js";
+import { parseCliDuration } from "../duration.js";
+import { NotApprovedError, UsageError } from "../errors.js";
+import { displayText, formatFriendlyDuration } from "../format.js";
+import type { NewRequest } from "../http-client.js";
+import { startSpinner } from "../spinner.js";
+import { requestDetails } from "../views.js";
+import { waitForDecision } from "../wait.js";
+
+/** Default of `--timeout` for `--wait`. */
+export const DEFAULT_WAIT_TIMEOUT = "15m";
+
+/** Registers `jit request`. */
+export function registerRequestCommand(program: Command, context: (command: Command) => CliContext): void {
+  program
+    .command("request")
+    .description("ask for temporary access to an entitlement")
+    .argument("<entitlement>", "entitlement id (see `jit entitlements`)")
+    .option(
+      "--for <duration>",
+      "how long: ISO 8601 (PT1H) or 1h, 30m, 90s, 1h30m, 2d (default: the entitlement's)",
+    )
+    .option("--reason <text>", "justification, shown to approvers and recorded")
+    .option("--ticket <ticket>", "change or incident ticket, e.g. INC-4211")
+    .option("--wait", "wait until the request is approved, denied, cancelled or expires")
+    .option("--timeout <duration>", "with --wait: give up after this long", DEFAULT_WAIT_TIMEOUT)
+    .action(async (entitlement: string, opts: RequestOptions, command: Command) => {
+      const ctx = context(command);
+      const timeout = parseCliDuration(opts.timeout, "--timeout");
+      if (!opts.wait && command.getOptionValueSource("timeout") !== "default") {
+        throw new UsageError("--timeout only applies with --wait");
+      }
+      const body: NewRequest = { entitlement };
+      if (opts.for !== undefined) body.duration = parseCliDuration(opts.for, "--for").iso;
+      if (opts.reason !== undefined) body.justification = opts.reason;
+      if (opts.ticket !== undefined) body.ticket = opts.ticket;
+
+      const client = ctx.client();
+      const created = await client.createRequest(body);
+      if (!opts.wait) {
+        ctx.emit(() => `${headline(created)}\n${requestDetails(created, ctx.now())}`, created);
+        return;
+      }
+      if (!ctx.json && created.status === "PENDING") {
+        ctx.output.stderr.write(`${headline(created)}\n`);
+      }
+      const started = Date.now();
+      const spinner = startSpinner(ctx.output.stderr, waitText(created, started));
+      let outcome: Awaited<ReturnType<typeof waitForDecision>>;
+      try {
+        outcome = await waitForDecision(client, created, timeout.seconds * 1000, (r) =>
+          spinner.update(waitText(r, started)),
+        );
+      } finally {
+        spinner.stop();
+      }
+      const final = outcome.request;
+      ctx.emit(() => `${headline(final)}\n${requestDetails(final, ctx.now())}`, final);
+      if (outcome.kind === "timeout") {
+        throw new NotApprovedError(
+          `request ${final.requestId} is still ${final.status} after ${formatFriendlyDuration(timeout.seconds)}; ` +
+            `check later with \`jit show ${final.requestId}\``,
+        );
+      }
+      if (final.status !== "APPROVED") {
+        const why = final.denyReason ? `: ${final.denyReason}` : "";
+        throw new NotApprovedError(`request ${final.requestId} was not approved (${final.status})${why}`);
+      }
+    });
+}
+
+interface RequestOptions {
+  for?: string;
+  reason?: string;
+  ticket?: string;
+  wait?: boolean;
+  timeout: string;
+}
+
+function headline(r: AccessRequestView): string {
+  let text = displayText(headlineText(r));
+  if (r.clamped && r.requestedDurationSeconds !== undefined && r.durationSeconds !== undefined) {
+    text += `\nYou asked for ${formatFriendlyDuration(r.requestedDurationSeconds)}; the entitlement allows at most ${formatFriendlyDuration(r.durationSeconds)}.`;
+  }
+  return text;
+}
+
+function headlineText(r: AccessRequestView): string {
+  switch (r.status) {
+    case "PENDING":
+      return `Requested ${r.entitlement}: request ${r.requestId} is waiting for approval.`;
+    case "APPROVED":
+      return `Access to ${r.entitlement} granted: get a token with \`jit token ${r.requestId}\` or run a command with \`jit exec ${r.requestId} -- <command>\`.`;
+    default:
+      return `Request ${r.requestId} for ${r.entitlement} is ${r.status}.`;
+  }
+}
+
+function waitText(r: AccessRequestView, startedMs: number): string {
+  const waited = formatFriendlyDuration((Date.now() - startedMs) / 1000);
+  return displayText(`waiting for approval of ${r.requestId} (${r.status}, ${waited})`);
+}

@@ -1,0 +1,184 @@
+import {
+  allowPolicy,
+  denyPolicy,
+  type ExecuteApiArn,
+  type IamPolicyDocument,
+  parseExecuteApiArn,
+  permissionArns,
+} from "../../domain/iam-policy.js";
+import type { Route } from "../../domain/route-matching.js";
+
+/**
+ * The three API Gateway authorizer events the JIT authorizer accepts, recognised strictly:
+ * - `rest-token`: REST API TOKEN authorizer (`type: "TOKEN"`, `authorizationToken`, `methodArn`);
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-input.html
+ * - `rest-request`: REST API REQUEST authorizer (`type: "REQUEST"`, `methodArn`, `httpMethod`,
+ *   `headers`, no `version`);
+ * - `http-api-v2`: HTTP API authorizer, payload format 2.0 (`version: "2.0"`, `type: "REQUEST"`,
+ *   `routeArn`, `requestContext.http`, `headers`), answered with a simple response;
+ *   https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html
+ * Anything else (HTTP API payload 1.0 included) is unrecognised.
+ */
+export type AuthorizerEventKind = "rest-token" | "rest-request" | "http-api-v2";
+
+/** A recognised authorizer event. */
+export interface ParsedAuthorizerEvent {
+  kind: AuthorizerEventKind;
+  /** The bearer token, or `undefined` when absent, not `Bearer`, or ambiguous (several headers). */
+  token: string | undefined;
+  /** The ARN as API Gateway sent it (`methodArn` or `routeArn`), already validated. */
+  rawArn: string;
+  arn: ExecuteApiArn;
+  /**
+   * The called route, from the ARN: the stage-less method and path API Gateway authorizes. For REST
+   * APIs this is the `methodArn` the returned policy is evaluated against; for HTTP APIs the `routeArn`
+   * (`requestContext.http.path` is not used: on a named stage it carries the stage prefix).
+   */
+  route: Route;
+}
+
+/** Thrown for an event that is none of {@link AuthorizerEventKind}; the handler answers 401. */
+export class UnrecognisedAuthorizerEventError extends Error {
+  override name = "UnrecognisedAuthorizerEventError";
+}
+
+/**
+ * Recognises and reads an authorizer event.
+ * @throws UnrecognisedAuthorizerEventError for any other shape, an invalid ARN, or a method in the event
+ *   that differs from the one in its ARN.
+ */
+export function parseAuthorizerEvent(event: unknown): ParsedAuthorizerEvent {
+  if (!isRecord(event)) throw unrecognised("not an object");
+  if (event.version === "2.0") return parseHttpApiV2(event);
+  if (Object.hasOwn(event, "version")) throw unrecognised("unsupported payload version");
+  if (Object.hasOwn(event, "routeArn")) throw unrecognised("routeArn without version 2.0");
+  if (event.type === "TOKEN") {
+    if (typeof event.authorizationToken !== "string") throw unrecognised("TOKEN event without token");
+    const { rawArn, arn } = readArn(event.methodArn);
+    return {
+      kind: "rest-token",
+      token: bearerToken(event.authorizationToken),
+      rawArn,
+      arn,
+      route: routeOf(arn),
+    };
+  }
+  if (event.type === "REQUEST") {
+    const { rawArn, arn } = readArn(event.methodArn);
+    if (event.httpMethod !== arn.method) throw unrecognised("httpMethod differs from methodArn");
+    const token = restRequestToken(event.headers, event.multiValueHeaders);
+    return { kind: "rest-request", token, rawArn, arn, route: routeOf(arn) };
+  }
+  throw unrecognised("unknown event type");
+}
+
+function parseHttpApiV2(event: Record<string, unknown>): ParsedAuthorizerEvent {
+  if (event.type !== "REQUEST") throw unrecognised("2.0 event that is not REQUEST");
+  const context = event.requestContext;
+  const http = isRecord(context) ? context.http : undefined;
+  if (!isRecord(http) || typeof http.method !== "string" || typeof http.path !== "string")
+    throw unrecognised("2.0 event without requestContext.http");
+  const { rawArn, arn } = readArn(event.routeArn);
+  if (http.method !== arn.method) throw unrecognised("http.method differs from routeArn");
+  const headers = event.headers;
+  if (headers !== undefined && headers !== null && !isRecord(headers)) throw unrecognised("bad headers");
+  // HTTP APIs lower-case header names and join repeated headers with commas; a comma can never appear
+  // in a JWT, so a repeated Authorization header fails the bearer syntax below.
+  const value = isRecord(headers) ? headers.authorization : undefined;
+  const token = typeof value === "string" ? bearerToken(value) : undefined;
+  return { kind: "http-api-v2", token, rawArn, arn, route: routeOf(arn) };
+}
+
+/** The one Authorization header of a REST REQUEST event; `undefined` if missing or given more than once. */
+function restRequestToken(headers: unknown, multiValueHeaders: unknown): string | undefined {
+  if (headers !== undefined && headers !== null && !isRecord(headers)) throw unrecognised("bad headers");
+  const values: string[] = [];
+  if (isRecord(headers)) {
+    for (const [name, value] of Object.entries(headers)) {
+      if (name.toLowerCase() === "authorization" && typeof value === "string") values.push(value);
+    }
+  }
+  if (isRecord(multiValueHeaders)) {
+    for (const [name, list] of Object.entries(multiValueHeaders)) {
+      if (name.toLowerCase() !== "authorization") continue;
+      if (!Array.isArray(list) || list.length !== 1) return undefined;
+      values.push(String(list[0]));
+    }
+  }
+  const distinct = new Set(values);
+  if (distinct.size !== 1) return undefined;
+  const [only] = distinct;
+  return only === undefined ? undefined : bearerToken(only);
+}
+
+/** RFC 6750 §2.1 `Bearer` credentials (scheme case-insensitive); the token itself is not judged here. */
+function bearerToken(value: string): string | undefined {
+  const match = /^Bearer +([^\s,]+)$/i.exec(value);
+  return match?.[1];
+}
+
+function readArn(value: unknown): { rawArn: string; arn: ExecuteApiArn } {
+  if (typeof value !== "string") throw unrecognised("no ARN");
+  try {
+    return { rawArn: value, arn: parseExecuteApiArn(value) };
+  } catch (err) {
+    throw unrecognised(`invalid ARN: ${(err as Error).message}`);
+  }
+}
+
+function routeOf(arn: ExecuteApiArn): Route {
+  return { method: arn.method, path: arn.path };
+}
+
+function unrecognised(why: string): UnrecognisedAuthorizerEventError {
+  return new UnrecognisedAuthorizerEventError(`unrecognised authorizer event: ${why}`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Authorizer context: flat strings, numbers and booleans only (API Gateway refuses objects and arrays). */
+export type AuthorizerContext = Record<string, string | number | boolean>;
+
+/** REST API (TOKEN/REQUEST) authorizer output. */
+export interface RestAuthorizerResult {
+  principalId: string;
+  policyDocument: IamPolicyDocument;
+  context?: AuthorizerContext;
+}
+
+/** HTTP API simple response (payload 2.0, `enableSimpleResponses`): a real boolean. */
+export interface HttpApiSimpleResult {
+  isAuthorized: boolean;
+  context: AuthorizerContext;
+}
+
+/** What the JIT authorizer answers (or it throws `Unauthorized`). */
+export type JitAuthorizerResult = RestAuthorizerResult | HttpApiSimpleResult;
+
+/**
+ * The answer for an allowed call. REST: one Allow statement naming every ARN the entitlement's
+ * permissions open on this API and stage, so API Gateway's result cache (keyed by token) is right for
+ * every later route (H11). HTTP API: `isAuthorized: true`; its cache key must include the route, or
+ * caching must be off, since a simple response is not per route.
+ * @throws InvalidPermissionError for a permission outside the grammar (callers deny).
+ */
+export function allowResult(
+  event: ParsedAuthorizerEvent,
+  principalId: string,
+  permissions: readonly string[],
+  context: AuthorizerContext,
+): JitAuthorizerResult {
+  if (event.kind === "http-api-v2") return { isAuthorized: true, context };
+  return { principalId, policyDocument: allowPolicy(permissionArns(permissions, event.arn)), context };
+}
+
+/**
+ * The answer for a valid token that does not open this call (or a fault): REST an explicit Deny of the
+ * called ARN exactly as API Gateway sent it, with no Allow; HTTP API `isAuthorized: false`.
+ */
+export function denyResult(event: ParsedAuthorizerEvent, principalId: string): JitAuthorizerResult {
+  if (event.kind === "http-api-v2") return { isAuthorized: false, context: {} };
+  return { principalId, policyDocument: denyPolicy(event.rawArn) };
+}

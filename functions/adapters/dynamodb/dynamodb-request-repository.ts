@@ -1,0 +1,211 @@
+import {
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { AccessRequest } from "../../domain/access-request.js";
+import type { AuditEvent } from "../../domain/audit-event.js";
+import { ConflictError } from "../../domain/errors.js";
+import type { RequestTransition } from "../../domain/request-transitions.js";
+import type { ListOptions, RequestRepository } from "../../ports/request-repository.js";
+import type { DynamoDbAuditLog } from "./dynamodb-audit-log.js";
+import { DynamoDbRequestReader } from "./dynamodb-request-reader.js";
+import { fromRequestItem, type RequestItem, toRequestItem, ttlEpochSeconds } from "./request-item.js";
+import { REQUESTS_BY_REQUESTER_INDEX, REQUESTS_PENDING_INDEX, TTL_ATTRIBUTE } from "./table-definitions.js";
+
+/**
+ * Fields a transition may change. Everything else (requester, entitlement, audience, duration,
+ * justification, ticket, startsAt, createdAt, ...) is fixed at creation and never written again.
+ */
+const MUTABLE_FIELDS = [
+  "status",
+  "version",
+  "approvals",
+  "grantedAt",
+  "expiresAt",
+  "deniedBy",
+  "denyReason",
+  "cancelledAt",
+  "revokedAt",
+  "revokedBy",
+  "revokeReason",
+  "updatedAt",
+] as const satisfies readonly (keyof AccessRequest)[];
+
+/** Sparse index key that exists only while a request is PENDING (see request-item.ts). */
+const PENDING_KEY = "pendingEntitlement";
+
+/** Items per DynamoDB Query page, and the most pages one list reads (bounded work per call). */
+const PAGE_SIZE = 100;
+const MAX_PAGES = 10;
+
+/** Called for a stored item that is not a valid request (e.g. a millisecond TTL); it is left out. */
+export type MalformedItemListener = (item: RequestItem, error: unknown) => void;
+
+/**
+ * The Requests table as the workflow's {@link RequestRepository}. Reads come from the shared
+ * {@link DynamoDbRequestReader} (same item validation as the authorizer and token issue). Every write is
+ * one `TransactWriteItems`: the request write conditioned on the expected state, plus the audit `Put`s
+ * conditioned on `attribute_not_exists`. A failed condition becomes a {@link ConflictError} here, at the
+ * boundary (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html).
+ */
+export class DynamoDbRequestRepository extends DynamoDbRequestReader implements RequestRepository {
+  constructor(
+    client: DynamoDBDocumentClient,
+    tableName: string,
+    private readonly auditLog: DynamoDbAuditLog,
+    private readonly onMalformedItem: MalformedItemListener = () => {},
+  ) {
+    super(client, tableName);
+  }
+
+  async create(request: AccessRequest, events: AuditEvent[]): Promise<void> {
+    await this.transact(
+      [
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: toRequestItem(request),
+            ConditionExpression: "attribute_not_exists(requestId)",
+          },
+        },
+        ...events.map((e) => ({ Put: this.auditLog.putInput(e) })),
+      ],
+      `Request ${request.requestId} already exists.`,
+    );
+  }
+
+  async transition(t: RequestTransition): Promise<void> {
+    const { before, after } = t;
+    if (before.requestId !== after.requestId || after.version !== before.version + 1) {
+      throw new Error(`Invalid transition of request ${before.requestId}`);
+    }
+    const names: Record<string, string> = {
+      "#status": "status",
+      "#version": "version",
+      "#deadline": t.deadlineField,
+      "#ttl": TTL_ATTRIBUTE,
+    };
+    const values: Record<string, unknown> = {
+      ":expectedStatus": before.status,
+      ":expectedVersion": before.version,
+      ":now": t.now,
+      ":ttl": ttlEpochSeconds(after),
+    };
+    const sets = ["#ttl = :ttl"];
+    const removes: string[] = [];
+    for (const field of MUTABLE_FIELDS) {
+      const value = after[field];
+      if (value !== undefined) {
+        names[`#f_${field}`] = field;
+        values[`:f_${field}`] = value;
+        sets.push(`#f_${field} = :f_${field}`);
+      } else if (before[field] !== undefined) {
+        names[`#f_${field}`] = field;
+        removes.push(`#f_${field}`);
+      }
+    }
+    if (after.status !== "PENDING") {
+      names["#pending"] = PENDING_KEY;
+      removes.push("#pending");
+    }
+    await this.transact(
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: { requestId: before.requestId },
+            UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+            // ISO 8601 times written by this code are all `toISOString()` (fixed width, UTC), so string
+            // order is time order.
+            ConditionExpression:
+              "#status = :expectedStatus AND #version = :expectedVersion AND #deadline > :now",
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          },
+        },
+        { Put: this.auditLog.putInput(t.event) },
+      ],
+      `Request ${before.requestId} changed while you acted on it (it is no longer ` +
+        `${before.status} version ${before.version}); reload it and retry if still relevant.`,
+    );
+  }
+
+  async listByRequester(requester: string, options: ListOptions): Promise<AccessRequest[]> {
+    const after = options.createdAfter;
+    return this.query(
+      {
+        TableName: this.tableName,
+        IndexName: REQUESTS_BY_REQUESTER_INDEX,
+        KeyConditionExpression: `requester = :r${after === undefined ? "" : " AND createdAt >= :after"}`,
+        ExpressionAttributeValues: { ":r": requester, ...(after === undefined ? {} : { ":after": after }) },
+        ScanIndexForward: false,
+      },
+      options.limit,
+    );
+  }
+
+  async listPending(entitlementId: string, options: ListOptions): Promise<AccessRequest[]> {
+    const after = options.createdAfter;
+    return this.query(
+      {
+        TableName: this.tableName,
+        IndexName: REQUESTS_PENDING_INDEX,
+        KeyConditionExpression: `${PENDING_KEY} = :e${after === undefined ? "" : " AND createdAt >= :after"}`,
+        ExpressionAttributeValues: {
+          ":e": entitlementId,
+          ...(after === undefined ? {} : { ":after": after }),
+        },
+        ScanIndexForward: true,
+      },
+      options.limit,
+    );
+  }
+
+  private async query(input: QueryCommandInput, limit: number): Promise<AccessRequest[]> {
+    const out: AccessRequest[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    for (let page = 0; page < MAX_PAGES && out.length < limit; page++) {
+      const result = await this.client.send(
+        new QueryCommand({ ...input, Limit: PAGE_SIZE, ExclusiveStartKey: startKey }),
+      );
+      for (const item of result.Items ?? []) {
+        try {
+          out.push(fromRequestItem(item));
+        } catch (err) {
+          this.onMalformedItem(item, err);
+        }
+      }
+      startKey = result.LastEvaluatedKey;
+      if (!startKey) break;
+    }
+    return out.slice(0, limit);
+  }
+
+  private async transact(
+    items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>,
+    conflictMessage: string,
+  ): Promise<void> {
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (err) {
+      if (isLostRace(err)) throw new ConflictError(conflictMessage, "conflict", { cause: err });
+      throw err;
+    }
+  }
+}
+
+/**
+ * A transaction cancelled by a failed condition (`ConditionalCheckFailed`) or by a concurrent transaction
+ * on the same item (`TransactionConflict`): both mean another change won.
+ */
+function isLostRace(err: unknown): boolean {
+  const e = err as { name?: string; CancellationReasons?: { Code?: string }[] };
+  if (e?.name === "ConditionalCheckFailedException" || e?.name === "TransactionConflictException")
+    return true;
+  if (e?.name !== "TransactionCanceledException") return false;
+  return (e.CancellationReasons ?? []).some(
+    (r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
+  );
+}

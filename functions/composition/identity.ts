@@ -1,0 +1,43 @@
+import {
+  createOidcIdentityVerifier,
+  type IdentityVerifier,
+} from "../adapters/auth/oidc-identity-verifier.js";
+import { createLogger } from "../adapters/logging/logger.js";
+import { ENV, IdentityAuthorizerEnvironmentSchema, readEnvironment } from "../config/environment.js";
+
+/**
+ * The logging the identity authorizer uses: a message plus flat attributes (never a token). Powertools' `Logger`
+ * satisfies it; tests pass an in-memory sink to read what was logged.
+ */
+export interface StructuredLog {
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+  error(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+/** What the identity authorizer needs: a verifier (with its JWKS cache) and a logger. */
+export interface IdentityAuthorizerDependencies {
+  verifier: IdentityVerifier;
+  logger: StructuredLog;
+}
+
+/**
+ * Builds the identity authorizer's dependencies from the Lambda environment, once per cold start
+ * (`JIT_OIDC_ISSUER`, `JIT_OIDC_AUDIENCE`, `JIT_OIDC_GROUPS_CLAIM`, optional `JIT_OIDC_JWKS_URI`).
+ * The JWKS is fetched lazily by the first verification, never here.
+ * @throws ConfigurationError naming each missing or invalid variable.
+ */
+export function identityAuthorizerDependenciesFromEnvironment(
+  env: NodeJS.ProcessEnv = process.env,
+): IdentityAuthorizerDependencies {
+  const config = readEnvironment(IdentityAuthorizerEnvironmentSchema, env);
+  return {
+    verifier: createOidcIdentityVerifier({
+      issuer: config[ENV.oidcIssuer],
+      audience: config[ENV.oidcAudience],
+      groupsClaim: config[ENV.oidcGroupsClaim],
+      jwksUri: config[ENV.oidcJwksUri],
+    }),
+    logger: createLogger("jit-identity-authorizer"),
+  };
+}

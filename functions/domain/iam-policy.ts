@@ -1,0 +1,204 @@
+import { iamWildcardMatch, isHttpMethod, parsePermission, resourceTail } from "./route-matching.js";
+
+/**
+ * IAM policy documents as a Lambda authorizer returns them to API Gateway, and the `execute-api` ARNs
+ * they name. References:
+ * - output shape: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html
+ * - ARN format: https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html
+ * - evaluation (explicit Deny wins): https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
+ */
+
+/** The only policy language version API Gateway evaluates with variables and wildcards as documented. */
+export const POLICY_VERSION = "2012-10-17";
+
+/** The action API Gateway checks for an invocation. */
+export const INVOKE_ACTION = "execute-api:Invoke";
+
+/** One statement of an authorizer policy. */
+export interface IamPolicyStatement {
+  Effect: "Allow" | "Deny";
+  Action: string | string[];
+  Resource: string | string[];
+}
+
+/** An authorizer policy document. */
+export interface IamPolicyDocument {
+  Version: typeof POLICY_VERSION;
+  Statement: IamPolicyStatement[];
+}
+
+/**
+ * A parsed `methodArn` / `routeArn`:
+ * `arn:{partition}:execute-api:{region}:{accountId}:{apiId}/{stage}/{method}/{path}`.
+ */
+export interface ExecuteApiArn {
+  partition: string;
+  region: string;
+  accountId: string;
+  apiId: string;
+  stage: string;
+  /** One of the HTTP methods of route-matching.ts. */
+  method: string;
+  /** The invoked path, starting with `/` (the root resource is `/`). Literal: never a pattern. */
+  path: string;
+}
+
+/** Thrown when a `methodArn`/`routeArn` is not a well-formed `execute-api` invocation ARN. */
+export class InvalidExecuteApiArnError extends Error {
+  override name = "InvalidExecuteApiArnError";
+}
+
+// Every part that ends up in an Allow ARN is checked against an alphabet without `*`, `?`, `/` or `:`,
+// so nothing taken from the event can widen the resources we allow.
+const PARTITION = /^aws(?:-[a-z]+)*$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const ACCOUNT = /^\d{12}$/;
+const API_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const STAGE = /^(?:\$default|[A-Za-z0-9_-]{1,128})$/;
+const MAX_ARN_LENGTH = 4_096;
+
+/**
+ * Parses an API Gateway invocation ARN strictly.
+ * @throws InvalidExecuteApiArnError naming the part that is wrong.
+ */
+export function parseExecuteApiArn(arn: string): ExecuteApiArn {
+  if (typeof arn !== "string" || arn.length > MAX_ARN_LENGTH || hasSpaceOrControl(arn)) {
+    throw new InvalidExecuteApiArnError("ARN is not a printable string of reasonable length");
+  }
+  const parts = arn.split(":");
+  if (parts.length < 6 || parts[0] !== "arn" || parts[2] !== "execute-api") {
+    throw new InvalidExecuteApiArnError("not an execute-api ARN");
+  }
+  const [, partition = "", , region = "", accountId = ""] = parts;
+  const resource = parts.slice(5).join(":");
+  if (!PARTITION.test(partition)) throw new InvalidExecuteApiArnError("bad partition");
+  if (!REGION.test(region)) throw new InvalidExecuteApiArnError("bad region");
+  if (!ACCOUNT.test(accountId)) throw new InvalidExecuteApiArnError("bad account id");
+  const [apiId = "", stage = "", method = "", ...pathParts] = resource.split("/");
+  if (!API_ID.test(apiId)) throw new InvalidExecuteApiArnError("bad API id");
+  if (!STAGE.test(stage)) throw new InvalidExecuteApiArnError("bad stage");
+  if (!isHttpMethod(method)) throw new InvalidExecuteApiArnError("bad method");
+  if (pathParts.length === 0) throw new InvalidExecuteApiArnError("no resource path");
+  return { partition, region, accountId, apiId, stage, method, path: `/${pathParts.join("/")}` };
+}
+
+function hasSpaceOrControl(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** `arn:…:{apiId}/{stage}/`: the prefix every ARN of this API and stage shares. */
+export function executeApiArnPrefix(arn: Omit<ExecuteApiArn, "method" | "path">): string {
+  return `arn:${arn.partition}:execute-api:${arn.region}:${arn.accountId}:${arn.apiId}/${arn.stage}/`;
+}
+
+/**
+ * Every invocation ARN the `permissions` open on the API and stage of `arn`, deduplicated, in order.
+ * A permission's `*` stays an IAM wildcard in the path; a method `*` is expanded into the concrete verbs.
+ * @throws InvalidPermissionError for a permission outside the strict grammar (callers deny).
+ */
+export function permissionArns(permissions: readonly string[], arn: ExecuteApiArn): string[] {
+  const prefix = executeApiArnPrefix(arn);
+  const out = new Set<string>();
+  for (const permission of permissions) {
+    const parsed = parsePermission(permission);
+    for (const method of parsed.methods) out.add(prefix + resourceTail(method, parsed.pathPattern));
+  }
+  return [...out];
+}
+
+/** One Allow statement for `execute-api:Invoke` on `resources` (at least one). */
+export function allowPolicy(resources: readonly string[]): IamPolicyDocument {
+  if (resources.length === 0) throw new RangeError("an Allow policy needs at least one resource");
+  return {
+    Version: POLICY_VERSION,
+    Statement: [{ Effect: "Allow", Action: INVOKE_ACTION, Resource: [...resources] }],
+  };
+}
+
+/** One explicit Deny statement for `execute-api:Invoke` on `resource`. */
+export function denyPolicy(resource: string): IamPolicyDocument {
+  return {
+    Version: POLICY_VERSION,
+    Statement: [{ Effect: "Deny", Action: INVOKE_ACTION, Resource: [resource] }],
+  };
+}
+
+/** Outcome of {@link evaluatePolicy}. `NoMatch` is an implicit deny. */
+export type PolicyEvaluation = "Allow" | "Deny" | "NoMatch";
+
+/**
+ * Evaluates an authorizer policy for one invocation the way API Gateway does
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html,
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html):
+ * a matching explicit Deny wins; otherwise a matching Allow allows; otherwise `NoMatch` (implicit deny).
+ *
+ * Matching: `Action` case-insensitively against `execute-api:Invoke`; `Resource` as an ARN, each of the
+ * first five `:`-separated segments and the resource part matched separately with IAM wildcards (`*`
+ * any run, `?` one character, never spanning a segment; `*` alone matches every ARN). `methodArn` is
+ * literal.
+ *
+ * Fail closed on what this small evaluator does not model: a document that is not version 2012-10-17
+ * with well-formed statements evaluates to `Deny`; a statement with `Condition`, `NotAction`,
+ * `NotResource`, `Principal` or `NotPrincipal` never allows, and as a Deny it is taken to match.
+ * @param policyDocument the `policyDocument` an authorizer returned (any JSON value).
+ * @param methodArn the invocation ARN being authorized.
+ */
+export function evaluatePolicy(policyDocument: unknown, methodArn: string): PolicyEvaluation {
+  if (!isRecord(policyDocument) || policyDocument.Version !== POLICY_VERSION) return "Deny";
+  const raw = policyDocument.Statement;
+  const statements = Array.isArray(raw) ? raw : [raw];
+  let allowed = false;
+  for (const statement of statements) {
+    if (!isRecord(statement)) return "Deny";
+    const effect = statement.Effect;
+    if (effect !== "Allow" && effect !== "Deny") return "Deny";
+    const unmodelled = UNMODELLED_ELEMENTS.some((k) => k in statement);
+    const actions = stringList(statement.Action);
+    const resources = stringList(statement.Resource);
+    if (effect === "Deny") {
+      if (unmodelled) return "Deny";
+      if (actions === undefined || resources === undefined) return "Deny";
+      if (matchesAction(actions) && resources.some((r) => arnMatches(r, methodArn))) return "Deny";
+    } else {
+      if (unmodelled || actions === undefined || resources === undefined) continue;
+      if (matchesAction(actions) && resources.some((r) => arnMatches(r, methodArn))) allowed = true;
+    }
+  }
+  return allowed ? "Allow" : "NoMatch";
+}
+
+const UNMODELLED_ELEMENTS = ["Condition", "NotAction", "NotResource", "Principal", "NotPrincipal"] as const;
+
+function matchesAction(actions: string[]): boolean {
+  const target = INVOKE_ACTION.toLowerCase();
+  return actions.some((a) => iamWildcardMatch(a.toLowerCase(), target));
+}
+
+/** ARN pattern vs literal ARN, segment by segment (wildcards never span the first five `:`). */
+function arnMatches(pattern: string, arn: string): boolean {
+  if (pattern === "*") return true;
+  const p = splitArn(pattern);
+  const a = splitArn(arn);
+  if (p === undefined || a === undefined) return false;
+  return p.every((segment, i) => iamWildcardMatch(segment, a[i] ?? ""));
+}
+
+function splitArn(arn: string): string[] | undefined {
+  const parts = arn.split(":");
+  if (parts.length < 6) return undefined;
+  return [...parts.slice(0, 5), parts.slice(5).join(":")];
+}
+
+function stringList(value: unknown): string[] | undefined {
+  if (typeof value === "string") return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === "string")) return value;
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,47 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { z } from "zod";
+import { createRestHandler, lazyHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import { createLogger } from "../adapters/logging/logger.js";
+import { workflowDepsFromEnvironment } from "../composition/workflow.js";
+import { MAX_TEXT_LENGTH } from "../domain/policy-evaluation.js";
+import { denyRequest } from "../use-cases/deny-request.js";
+import { toRequestView } from "../use-cases/request-view.js";
+import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
+
+const logger = createLogger("jit-deny-request");
+
+/** Body of `POST /requests/{id}/deny`: a reason is required (DESIGN.md §6). */
+export const DenyBodySchema = z.strictObject({
+  reason: z
+    .string({ error: "is required: say why the request is denied" })
+    .trim()
+    .min(1, "must not be empty")
+    .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`),
+});
+
+/**
+ * `POST /requests/{id}/deny` → 200 RequestView (DENIED). 403 for the requester and non-approvers, 409 for
+ * a request no longer PENDING (or a lost race), 410 past the approval deadline.
+ */
+export function createDenyRequestHandler(deps: WorkflowDeps, log: Logger = logger): RestHandler {
+  return createRestHandler({
+    operation: "deny-request",
+    logger: log,
+    body: DenyBodySchema,
+    pathId: true,
+    handle: async ({ caller, id, body }) => {
+      const request = await denyRequest(deps, caller, id as string, body);
+      return {
+        statusCode: 200,
+        body: toRequestView(request, deps.policy, deps.clock.nowMs()),
+        outcome: "denied",
+      };
+    },
+  });
+}
+
+/** Lambda entry (REST proxy). Dependencies are built from the environment on the first call. */
+export const handler = lazyHandler(
+  () => createDenyRequestHandler(workflowDepsFromEnvironment(logger)),
+  logger,
+);

@@ -1,0 +1,63 @@
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
+import {
+  allowPolicy,
+  InvalidMethodArnError,
+  wholeStageResource,
+} from "../adapters/auth/api-gateway-policy.js";
+import { bearerTokenFromHeaders } from "../adapters/auth/bearer-token.js";
+import { IdentityTokenRejectedError } from "../adapters/auth/oidc-identity-verifier.js";
+import { identityContext } from "../adapters/http/caller-identity.js";
+import {
+  type IdentityAuthorizerDependencies,
+  identityAuthorizerDependenciesFromEnvironment,
+} from "../composition/identity.js";
+
+/** A REST API REQUEST authorizer for the JIT API. */
+export type IdentityAuthorizerHandler = (
+  event: APIGatewayRequestAuthorizerEvent,
+) => Promise<APIGatewayAuthorizerResult>;
+
+/**
+ * The JIT API's identity authorizer: verifies the OIDC ID token in `Authorization: Bearer <token>` and
+ * returns an Allow on the whole stage (`…:apiId/stage/*\/*`, see `wholeStageResource`) with
+ * `principalId` = `sub` and context `{ sub, groups }` (`identityContext`). Route-level authorization is the
+ * handlers' job; this only proves who is calling.
+ *
+ * Every other outcome throws exactly `new Error("Unauthorized")`, which API Gateway turns into a 401
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html),
+ * including faults such as an unreachable JWKS: nothing that is not a proven identity is allowed.
+ * The token is never logged; the refusal reason and jose's error code are.
+ */
+export function createIdentityAuthorizerHandler(
+  deps: IdentityAuthorizerDependencies,
+): IdentityAuthorizerHandler {
+  return async (event) => {
+    try {
+      const resource = wholeStageResource(event.methodArn);
+      const token = bearerTokenFromHeaders(event.headers, event.multiValueHeaders);
+      const identity = await deps.verifier.verify(token);
+      deps.logger.info("identity verified", { sub: identity.sub, groupCount: identity.groups.length });
+      return allowPolicy(identity.sub, resource, identityContext(identity));
+    } catch (err) {
+      if (err instanceof IdentityTokenRejectedError) {
+        const level = err.reason === "jwks_unavailable" ? "error" : "warn";
+        deps.logger[level]("identity token refused", { reason: err.reason, joseCode: err.joseCode });
+      } else if (err instanceof InvalidMethodArnError) {
+        deps.logger.error("identity authorizer event has an unusable methodArn", { reason: err.message });
+      } else {
+        deps.logger.error("identity authorizer fault; refusing", {
+          errorName: err instanceof Error ? err.name : typeof err,
+        });
+      }
+      throw new Error("Unauthorized");
+    }
+  };
+}
+
+let cached: IdentityAuthorizerHandler | undefined;
+
+/** Lambda entry: builds dependencies from the environment on first invocation, once per container. */
+export const handler: IdentityAuthorizerHandler = async (event) => {
+  cached ??= createIdentityAuthorizerHandler(identityAuthorizerDependenciesFromEnvironment());
+  return cached(event);
+};

@@ -1,0 +1,180 @@
+import type { Logger } from "@aws-lambda-powertools/logger";
+import { JoseAccessTokenVerifier } from "../adapters/auth/access-token-verifier.js";
+import {
+  allowResult,
+  denyResult,
+  type JitAuthorizerResult,
+  type ParsedAuthorizerEvent,
+  parseAuthorizerEvent,
+} from "../adapters/auth/authorizer-events.js";
+import { CachedRequestReader } from "../adapters/grant-cache.js";
+import { createLogger } from "../adapters/logging/logger.js";
+import { jitAuthorizerDepsFromEnvironment } from "../composition/jit-authorizer.js";
+import type { Policy } from "../config/policy.js";
+import type { Clock } from "../domain/clock.js";
+import type { VerificationKey } from "../ports/public-keys.js";
+import type { RequestReader } from "../ports/request-store.js";
+import { type AuthorizationDecision, authorizeAccess } from "../use-cases/authorize-access.js";
+
+/** Dependencies of {@link createJitAuthorizerHandler}. There is no signer: authorizing never calls KMS. */
+export interface JitAuthorizerDeps {
+  /** Trusted public keys, loaded once per container from configuration. */
+  keys: VerificationKey[];
+  /** Uncached grant reader (the shared DynamoDB reader); the handler puts the revocation cache in front. */
+  reader: RequestReader;
+  policy: Policy;
+  /** `aud` this authorizer accepts: the protected API it guards. */
+  audience: string;
+  /** `iss` of our tokens. */
+  issuer: string;
+  /** Longest age of a cached grant read, seconds: the authorizer's part of the revocation bound. */
+  revocationCacheSeconds: number;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** A JIT authorizer entry: an API Gateway authorizer event in, a policy or simple response out. */
+export type JitAuthorizerHandler = (event: unknown) => Promise<JitAuthorizerResult>;
+
+/** The error API Gateway maps to 401: the message must be exactly `Unauthorized`. */
+export function unauthorized(): Error {
+  return new Error("Unauthorized");
+}
+
+/**
+ * Builds the JIT authorizer for protected APIs (DESIGN.md §5): the token verifier and the grant cache are
+ * built here once, and live as long as the returned function.
+ *
+ * Answers: an invalid token or an unrecognised event → throws exactly `new Error("Unauthorized")` (401);
+ * a valid token whose grant or route does not allow the call, or any fault after the token was verified
+ * → REST Deny policy for the `methodArn` / HTTP API `isAuthorized: false` (403); otherwise REST an Allow
+ * policy listing every ARN of the grant's entitlement on this API and stage, HTTP API
+ * `isAuthorized: true`, with context `{ sub, scope, jti, requestId, exp, breakGlass }`.
+ * Logs one line per decision with the reason code, `jti`, `sub` and request id, never the token.
+ */
+export function createJitAuthorizerHandler(deps: JitAuthorizerDeps): JitAuthorizerHandler {
+  const verifier = new JoseAccessTokenVerifier({
+    keys: deps.keys,
+    issuer: deps.issuer,
+    audience: deps.audience,
+    tokenTtlSeconds: deps.policy.tokenTtlSeconds,
+    clock: deps.clock,
+  });
+  const grants = new CachedRequestReader(deps.reader, {
+    maxAgeSeconds: deps.revocationCacheSeconds,
+    clock: deps.clock,
+  });
+  const { logger } = deps;
+
+  return async (event: unknown): Promise<JitAuthorizerResult> => {
+    let parsed: ParsedAuthorizerEvent;
+    try {
+      parsed = parseAuthorizerEvent(event);
+    } catch {
+      logger.info("authorization refused", { decision: "unauthorized", reason: "event_unrecognised" });
+      throw unauthorized();
+    }
+    const decision = await authorizeAccess(
+      { token: parsed.token, route: parsed.route },
+      { verifier, grants, policy: deps.policy, audience: deps.audience, clock: deps.clock },
+    );
+    return respond(parsed, decision, logger);
+  };
+}
+
+function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, logger: Logger) {
+  const route = `${event.route.method} ${event.route.path}`;
+  if (decision.outcome === "unauthorized") {
+    logger.info("authorization refused", {
+      decision: "unauthorized",
+      reason: decision.reason,
+      eventKind: event.kind,
+      route,
+    });
+    throw unauthorized();
+  }
+  const { token } = decision;
+  const who = { jti: token.jti, sub: token.sub, requestId: token.requestId, eventKind: event.kind, route };
+  if (decision.outcome === "deny") {
+    const fault = decision.reason === "grant_read_failed" || decision.reason === "policy_invalid";
+    const cause = decision.cause as { name?: unknown; message?: unknown } | undefined;
+    logger[fault ? "error" : "info"]("authorization denied", {
+      decision: "deny",
+      reason: decision.reason,
+      ...who,
+      ...(fault ? { errorName: String(cause?.name), errorMessage: String(cause?.message) } : {}),
+    });
+    return denyResult(event, token.sub);
+  }
+  try {
+    const result = allowResult(event, token.sub, decision.entitlement.permissions, {
+      sub: token.sub,
+      scope: token.scope,
+      jti: token.jti,
+      requestId: token.requestId,
+      exp: token.exp,
+      breakGlass: decision.grant.breakGlass,
+    });
+    logger.info("authorization allowed", {
+      decision: "allow",
+      reason: "allowed",
+      ...who,
+      permission: decision.permission,
+    });
+    return result;
+  } catch (err) {
+    logger.error("authorization denied", {
+      decision: "deny",
+      reason: "policy_invalid",
+      ...who,
+      errorName: (err as Error).name,
+    });
+    return denyResult(event, token.sub);
+  }
+}
+
+/**
+ * Wraps a handler that is built on first use (once per container). If building fails (invalid
+ * environment, policy file, KMS `GetPublicKey` throttled or unreachable), the call answers `Unauthorized`
+ * (never an allow), the failure is logged with reason `init_failed`, and the next call builds again.
+ * @param init builds the handler; called again only after a failure.
+ */
+export function createLazyJitAuthorizer(
+  init: () => Promise<JitAuthorizerHandler>,
+  logger: Logger,
+): JitAuthorizerHandler {
+  let ready: Promise<JitAuthorizerHandler> | undefined;
+  return async (event: unknown) => {
+    if (ready === undefined) {
+      const attempt = init();
+      ready = attempt;
+      attempt.catch(() => {
+        if (ready === attempt) ready = undefined;
+      });
+    }
+    let inner: JitAuthorizerHandler;
+    try {
+      inner = await ready;
+    } catch (err) {
+      logger.error("authorizer initialisation failed", {
+        decision: "unauthorized",
+        reason: "init_failed",
+        errorName: (err as Error).name,
+        errorMessage: (err as Error).message,
+      });
+      throw unauthorized();
+    }
+    return inner(event);
+  };
+}
+
+const entryLogger = createLogger("jit-authorizer");
+
+/**
+ * Lambda entry. Builds its dependencies from the environment (`JitAuthorizerEnvironmentSchema`) on the
+ * first invocation, once per container; importing this module reads nothing and calls nothing.
+ */
+export const handler: JitAuthorizerHandler = createLazyJitAuthorizer(
+  async () => createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger: entryLogger })),
+  entryLogger,
+);

@@ -1,0 +1,165 @@
+import { App, type AppProps, Duration } from "aws-cdk-lib";
+import { ConfigurationError } from "../functions/domain/errors.js";
+import { addNagChecks } from "./nag.js";
+import { loadDeploymentPolicy } from "./policy-file.js";
+import { DemoOrdersStack } from "./stacks/demo-orders-stack.js";
+import { JitAccessStatefulStack } from "./stacks/stateful-stack.js";
+import { JitAccessStatelessStack } from "./stacks/stateless-stack.js";
+
+/** Context keys the app reads (`cdk.json` "context", or `-c key=value` on the command line). */
+export const CONTEXT = {
+  /** Policy file (YAML or JSON), relative to the folder of cdk.json. Required. */
+  config: "jit-access:config",
+  /** Prefix of the stack names. Default `JitAccess`. */
+  stackPrefix: "jit-access:stackPrefix",
+  /** Signing key generation (a whole number ≥ 1); raise it to create a new key. Default 1. */
+  signingKeyGeneration: "jit-access:signingKeyGeneration",
+  /** Retired signing key ARNs still published and trusted: a JSON array or a comma-separated string. */
+  previousKeyArns: "jit-access:previousKeyArns",
+  /** Custom domain of the JIT API (issuer `https://<domain>`), with its ACM certificate ARN. */
+  domainName: "jit-access:domainName",
+  certificateArn: "jit-access:certificateArn",
+  /** Deploy the demo orders API (`true`/`false`). Default true. */
+  demo: "jit-access:demo",
+  /** Revocation bound of the demo API, seconds. Default 30. */
+  demoRevocationBoundSeconds: "jit-access:demoRevocationBoundSeconds",
+  /** Cognito Plus plan with threat protection (`true`/`false`). Default false. */
+  threatProtection: "jit-access:threatProtection",
+} as const;
+
+/** Options of {@link createJitAccessApp}. */
+export interface JitAccessAppOptions {
+  /** Passed to `new App()`: tests give `outdir` and `context`. */
+  readonly appProps?: AppProps;
+  /** Register cdk-nag's AwsSolutions checks. @default true */
+  readonly nag?: boolean;
+  /** Folder of the handler files (tests only). @default functions/handlers */
+  readonly handlersDir?: string;
+}
+
+/** The app and its stacks. */
+export interface JitAccessApp {
+  readonly app: App;
+  readonly stateful: JitAccessStatefulStack;
+  readonly stateless: JitAccessStatelessStack;
+  readonly demo: DemoOrdersStack | undefined;
+}
+
+/** A KMS key ARN, as `previousKeyArns` must hold (aliases and key ids are ambiguous across accounts). */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/**
+ * Builds the jit-access CDK app: the stateful stack (tables, signing key, identity provider), the stateless
+ * stack (JIT API, Lambdas, expiry consumer) and, unless turned off, the demo orders API protected by the
+ * JIT authorizer. Stacks are environment-agnostic (no account/region, no lookups), so synth needs no AWS
+ * credentials. The policy file is validated first; a bad file stops here.
+ * @throws ConfigurationError naming the policy file and field, or the context key, that is wrong.
+ */
+export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccessApp {
+  const app = new App(options.appProps);
+  const configPath = app.node.tryGetContext(CONTEXT.config) as unknown;
+  if (typeof configPath !== "string" || configPath.trim() === "") {
+    throw new ConfigurationError(
+      `Context "${CONTEXT.config}" must name the policy file (set it in cdk.json or pass -c ${CONTEXT.config}=path)`,
+    );
+  }
+  const policy = loadDeploymentPolicy(configPath);
+  if (options.nag !== false) addNagChecks(app);
+
+  const prefix = stringContext(app, CONTEXT.stackPrefix) ?? "JitAccess";
+  const handlersDir = options.handlersDir === undefined ? {} : { handlersDir: options.handlersDir };
+  const threatProtection = booleanContext(app, CONTEXT.threatProtection);
+
+  const stateful = new JitAccessStatefulStack(app, `${prefix}Stateful`, {
+    description: "jit-access stateful resources: Requests and Audit tables, signing key, identity provider",
+    policy,
+    signingKeyGeneration: integerContext(app, CONTEXT.signingKeyGeneration) ?? 1,
+    ...(threatProtection === undefined ? {} : { threatProtection }),
+  });
+
+  const previousKeyArns = listContext(app, CONTEXT.previousKeyArns);
+  for (const arn of previousKeyArns) {
+    if (!KMS_KEY_ARN.test(arn)) {
+      throw new ConfigurationError(
+        `Context "${CONTEXT.previousKeyArns}": "${arn}" is not a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`,
+      );
+    }
+  }
+  const domainName = stringContext(app, CONTEXT.domainName);
+  const certificateArn = stringContext(app, CONTEXT.certificateArn);
+  if ((domainName === undefined) !== (certificateArn === undefined)) {
+    throw new ConfigurationError(
+      `Context "${CONTEXT.domainName}" and "${CONTEXT.certificateArn}" must be given together`,
+    );
+  }
+
+  const stateless = new JitAccessStatelessStack(app, `${prefix}Stateless`, {
+    description: "jit-access stateless resources: JIT API, Lambdas, expiry consumer",
+    policy,
+    requestsTable: stateful.requestsTable,
+    auditTable: stateful.auditTable,
+    signingKeyArn: stateful.signingKey.keyArn,
+    previousKeyArns,
+    identity: stateful.identity.oidc,
+    ...(domainName !== undefined && certificateArn !== undefined
+      ? { domain: { domainName, certificateArn } }
+      : {}),
+    ...handlersDir,
+  });
+
+  let demo: DemoOrdersStack | undefined;
+  if (booleanContext(app, CONTEXT.demo) !== false) {
+    demo = new DemoOrdersStack(app, `${prefix}DemoOrders`, {
+      description: "jit-access demo: an orders API protected by the JIT authorizer",
+      jit: {
+        issuer: stateless.api.issuer,
+        requestsTable: stateful.requestsTable,
+        publicKeyArns: stateless.api.publicKeyArns,
+        policy,
+      },
+      revocationBound: Duration.seconds(integerContext(app, CONTEXT.demoRevocationBoundSeconds) ?? 30),
+      ...handlersDir,
+    });
+  }
+  return { app, stateful, stateless, demo };
+}
+
+function stringContext(app: App, key: string): string | undefined {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined || value === null || value === "") return undefined;
+  if (typeof value !== "string") throw new ConfigurationError(`Context "${key}" must be a string`);
+  return value;
+}
+
+function integerContext(app: App, key: string): number | undefined {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined || value === null || value === "") return undefined;
+  const n = typeof value === "number" ? value : Number(value);
+  if (!Number.isInteger(n) || n < 0) {
+    throw new ConfigurationError(`Context "${key}" must be a whole number, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
+function booleanContext(app: App, key: string): boolean | undefined {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined || value === null || value === "") return undefined;
+  if (value === true || value === "true") return true;
+  if (value === false || value === "false") return false;
+  throw new ConfigurationError(`Context "${key}" must be true or false, got ${JSON.stringify(value)}`);
+}
+
+function listContext(app: App, key: string): string[] {
+  const value = app.node.tryGetContext(key) as unknown;
+  if (value === undefined || value === null || value === "") return [];
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.map((v) => v.trim());
+  if (typeof value === "string") {
+    return value
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean);
+  }
+  throw new ConfigurationError(
+    `Context "${key}" must be a JSON array of strings or a comma-separated string`,
+  );
+}

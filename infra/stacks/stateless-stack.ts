@@ -1,0 +1,88 @@
+import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type { Construct } from "constructs";
+import { ExpiryConsumer } from "../constructs/expiry-consumer.js";
+import type { OidcSettings } from "../constructs/identity.js";
+import { JitApi } from "../constructs/jit-api.js";
+import { acknowledgeNoWaf } from "../nag.js";
+import type { DeploymentPolicy } from "../policy-file.js";
+
+/** Properties of {@link JitAccessStatelessStack}. */
+export interface JitAccessStatelessStackProps extends StackProps {
+  readonly policy: DeploymentPolicy;
+  readonly requestsTable: dynamodb.ITable;
+  readonly auditTable: dynamodb.ITable;
+  readonly signingKeyArn: string;
+  /** Retired signing keys still published and trusted (rotation). @default none */
+  readonly previousKeyArns?: readonly string[];
+  readonly identity: OidcSettings;
+  /** Custom domain of the JIT API; the issuer becomes `https://<domainName>`. */
+  readonly domain?: { readonly domainName: string; readonly certificateArn: string };
+  /** @default "v1" */
+  readonly stageName?: string;
+  /** @default three months */
+  readonly logRetention?: logs.RetentionDays;
+  /** See {@link JitApi}. @default true */
+  readonly createApiGatewayCloudWatchRole?: boolean;
+  /** Folder of the handler files (tests only). @default functions/handlers */
+  readonly handlersDir?: string;
+}
+
+/**
+ * Everything that can be redeployed or replaced freely: the JIT API with its Lambdas and authorizer,
+ * and the expiry consumer on the Requests stream. Holds no data.
+ */
+export class JitAccessStatelessStack extends Stack {
+  readonly api: JitApi;
+  readonly expiry: ExpiryConsumer;
+
+  constructor(scope: Construct, id: string, props: JitAccessStatelessStackProps) {
+    super(scope, id, props);
+    const logRetention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    const handlersDir = props.handlersDir === undefined ? {} : { handlersDir: props.handlersDir };
+    this.api = new JitApi(this, "JitApi", {
+      policy: props.policy,
+      requestsTable: props.requestsTable,
+      auditTable: props.auditTable,
+      signingKeyArn: props.signingKeyArn,
+      ...(props.previousKeyArns === undefined ? {} : { previousKeyArns: props.previousKeyArns }),
+      identity: props.identity,
+      ...(props.domain === undefined
+        ? {}
+        : {
+            domain: {
+              domainName: props.domain.domainName,
+              certificate: acm.Certificate.fromCertificateArn(
+                this,
+                "Certificate",
+                props.domain.certificateArn,
+              ),
+            },
+          }),
+      ...(props.stageName === undefined ? {} : { stageName: props.stageName }),
+      logRetention,
+      ...(props.createApiGatewayCloudWatchRole === undefined
+        ? {}
+        : { createCloudWatchRole: props.createApiGatewayCloudWatchRole }),
+      ...handlersDir,
+    });
+    acknowledgeNoWaf(this.api.restApi);
+    this.expiry = new ExpiryConsumer(this, "Expiry", {
+      requestsTable: props.requestsTable,
+      auditTable: props.auditTable,
+      logRetention,
+      ...handlersDir,
+    });
+
+    new CfnOutput(this, "ApiUrl", { value: this.api.restApi.url, description: "JIT API base URL" });
+    new CfnOutput(this, "Issuer", { value: this.api.issuer, description: "iss of the access tokens" });
+    new CfnOutput(this, "JwksUrl", { value: this.api.jwksUrl });
+    new CfnOutput(this, "PublishedKeyArns", {
+      value: this.api.publicKeyArns.join(","),
+      description: "Signing keys whose public keys the JWKS publishes (current first)",
+    });
+    new CfnOutput(this, "ExpiryFailureQueueUrl", { value: this.expiry.failures.queueUrl });
+  }
+}

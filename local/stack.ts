@@ -1,0 +1,428 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TableNames } from "../functions/adapters/dynamodb/table-definitions.js";
+import { ENV } from "../functions/config/environment.js";
+import { loadPolicyFile } from "../functions/config/load-policy.js";
+import type { Policy } from "../functions/config/policy.js";
+import type { RequestAuthorizer } from "./api-gateway/authorizer.js";
+import { type LambdaHost, startLambdaHost } from "./api-gateway/lambda-host.js";
+import { LOCAL_REGION } from "./api-gateway/method-arn.js";
+import { type RestApiAccessLog, RestApi, type RestRoute } from "./api-gateway/rest-api.js";
+import type { RouteDefinition } from "./api-gateway/routes.js";
+import { DEFAULT_BODY_LIMIT_BYTES, PortInUseError, serveRestApi } from "./api-gateway/server.js";
+import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "./demo-orders-api.js";
+import { DEV_IDP_CLIENT_ID, startDevIdp } from "./dev-idp.js";
+import { createTables, freePort, localDynamoDbClient, startDynamoDbLocal } from "./dynamodb-local.js";
+import { type Endpoints, removeEndpointsFile, writeEndpointsFile } from "./endpoints-file.js";
+import { ensureSigningKey, type LocalSigningKey, startKmsServer } from "./kms-server.js";
+import { startStreamPoller } from "./stream-poller.js";
+
+/** The project root (this file is `<root>/local/stack.ts`). */
+export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** Policy file used when none is given. */
+export const DEFAULT_CONFIG_FILE = join(PROJECT_ROOT, "config", "example.yaml");
+/** Data directory used when none is given. */
+export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, ".data");
+/** First of the five loopback ports the stack uses by default. */
+export const DEFAULT_PORT_BASE = 4000;
+/** Port offsets from the port base, in the order the stack lists them. */
+export const PORT_OFFSETS = { jitApi: 0, demoApi: 1, idp: 2, kms: 3, dynamodb: 4 } as const;
+/** Default grant-read cache of the JIT authorizer locally, seconds (`JIT_REVOCATION_CACHE_SECONDS`). */
+export const DEFAULT_REVOCATION_CACHE_SECONDS = 5;
+/** Default API Gateway authorizer result cache TTL locally, seconds. */
+export const DEFAULT_AUTHORIZER_CACHE_SECONDS = 5;
+/** Audience (`aud`) the demo API's JIT authorizer accepts: the example policy's protected API. */
+export const DEMO_API_AUDIENCE = "orders-api";
+/** Table names of a stack that runs its own DynamoDB Local. */
+export const DEFAULT_TABLE_NAMES: TableNames = { requests: "jit-access-requests", audit: "jit-access-audit" };
+/** Alias of the token signing key on the KMS-compatible endpoint. */
+export const SIGNING_KEY_ALIAS = "alias/jit-access-signing";
+/** API ids in `methodArn`s and request contexts. */
+export const JIT_API_ID = "jitapi";
+export const DEMO_API_ID = "ordersapi";
+/** Stage name in `methodArn`s and request contexts (the URLs have no stage prefix). */
+export const LOCAL_STAGE = "local";
+/** API Gateway's REST integration timeout, milliseconds. */
+const INTEGRATION_TIMEOUT_MS = 29_000;
+
+/** Lambda function name → handler module, relative to the project root (the handler contract table). */
+export const LAMBDA_FUNCTIONS = {
+  listEntitlements: "functions/handlers/list-entitlements.ts",
+  createRequest: "functions/handlers/create-request.ts",
+  listRequests: "functions/handlers/list-requests.ts",
+  getRequest: "functions/handlers/get-request.ts",
+  getAuditTrail: "functions/handlers/get-audit-trail.ts",
+  approveRequest: "functions/handlers/approve-request.ts",
+  denyRequest: "functions/handlers/deny-request.ts",
+  cancelRequest: "functions/handlers/cancel-request.ts",
+  revokeRequest: "functions/handlers/revoke-request.ts",
+  issueToken: "functions/handlers/issue-token.ts",
+  wellKnown: "functions/handlers/well-known.ts",
+  identityAuthorizer: "functions/handlers/identity-authorizer.ts",
+  jitAuthorizer: "functions/handlers/jit-authorizer.ts",
+  expiryConsumer: "functions/handlers/expiry-consumer.ts",
+} as const;
+
+type FunctionName = keyof typeof LAMBDA_FUNCTIONS;
+
+/** JIT API routes (DESIGN.md §6): method, resource, function, and whether the identity authorizer guards it. */
+export const JIT_API_ROUTES: readonly { method: string; resource: string; fn: FunctionName; public?: true }[] = [
+  { method: "GET", resource: "/entitlements", fn: "listEntitlements" },
+  { method: "POST", resource: "/requests", fn: "createRequest" },
+  { method: "GET", resource: "/requests", fn: "listRequests" },
+  { method: "GET", resource: "/requests/{id}", fn: "getRequest" },
+  { method: "GET", resource: "/requests/{id}/audit", fn: "getAuditTrail" },
+  { method: "POST", resource: "/requests/{id}/approve", fn: "approveRequest" },
+  { method: "POST", resource: "/requests/{id}/deny", fn: "denyRequest" },
+  { method: "POST", resource: "/requests/{id}/cancel", fn: "cancelRequest" },
+  { method: "POST", resource: "/requests/{id}/revoke", fn: "revokeRequest" },
+  { method: "POST", resource: "/requests/{id}/token", fn: "issueToken" },
+  { method: "GET", resource: "/.well-known/jwks.json", fn: "wellKnown", public: true },
+  { method: "GET", resource: "/.well-known/oauth-authorization-server", fn: "wellKnown", public: true },
+];
+
+/** Options of {@link startLocalStack}. Every field is optional; defaults are those of `npm start`. */
+export interface LocalStackOptions {
+  /** Policy file (YAML/JSON); default config/example.yaml. */
+  configFile?: string;
+  /** Where state is kept across restarts (DynamoDB data, KMS key, IdP key, endpoints.json); default `.data/`. */
+  dataDir?: string;
+  /** Keep nothing: DynamoDB and keys in memory, endpoints.json in a temporary directory removed on stop. */
+  inMemory?: boolean;
+  /**
+   * First of five consecutive ports (JIT API, demo API, IdP, KMS, DynamoDB Local); default 4000.
+   * 0 picks free ports for all of them (tests).
+   */
+  portBase?: number;
+  /** Fixed ports per service, overriding `portBase` (0 = a free port). Used to restart on the same ports. */
+  ports?: Partial<Record<keyof typeof PORT_OFFSETS, number>>;
+  /**
+   * Use this running DynamoDB (Local) and these tables instead of starting one; the tables are created if
+   * missing. Tests pass the run's shared DynamoDB Local here.
+   */
+  dynamodb?: { endpoint: string; tables: TableNames };
+  /** JIT authorizer grant cache, seconds (`JIT_REVOCATION_CACHE_SECONDS`); default 5. */
+  revocationCacheSeconds?: number;
+  /** API Gateway authorizer result cache TTL of both APIs, seconds (0-3600); default 5. */
+  authorizerCacheSeconds?: number;
+  /** Largest request body the emulator accepts, bytes; default 256 KiB. */
+  bodyLimitBytes?: number;
+  /** Powertools log level of the handlers (`POWERTOOLS_LOG_LEVEL`); default `WARN`. */
+  logLevel?: string;
+  /** Called for every request either API served (for an access log). */
+  onRequest?: (api: "jitApi" | "demoApi", entry: RestApiAccessLog) => void;
+  /** Called when the stream poller or the expiry function reports an error. */
+  onError?: (message: string) => void;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  endpoints: Endpoints;
+  /** Absolute data directory (a temporary one with `inMemory`). */
+  dataDir: string;
+  /** Absolute path of endpoints.json. */
+  endpointsFile: string;
+  inMemory: boolean;
+  configFile: string;
+  policy: Policy;
+  tables: TableNames;
+  signingKey: LocalSigningKey;
+  /** `aud` of the dev IdP's identity tokens. */
+  idpClientId: string;
+  /** Audience the demo API accepts. */
+  demoAudience: string;
+  revocationCacheSeconds: number;
+  authorizerCacheSeconds: number;
+  /** Longest time a revoked grant may still be honoured: grant cache + authorizer result cache, seconds. */
+  revocationBoundSeconds: number;
+  /** Drops the emulator's authorizer result caches (API Gateway's "flush authorizer cache"). */
+  flushAuthorizerCaches(): void;
+  /** Stops everything this stack started (servers closed, worker terminated, DynamoDB Local by pid). Idempotent. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the local stack of DESIGN.md §7 on 127.0.0.1: DynamoDB Local with the tables, the KMS-compatible
+ * endpoint with a signing key, the development IdP, the JIT API and the demo orders API behind the API
+ * Gateway emulator (running the handler modules of functions/handlers), and the stream poller that feeds
+ * the Requests table's stream to the expiry handler. Writes endpoints.json when everything answers.
+ *
+ * If anything fails, what was already started is stopped before the error is thrown.
+ * @throws ConfigurationError for an invalid policy file; PortInUseError when a port is taken (nothing is
+ *   started then); DynamoDbLocalError when Java is missing; LambdaInitError when a handler cannot load.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const configFile = resolve(options.configFile ?? DEFAULT_CONFIG_FILE);
+  const policy = loadPolicyFile(configFile);
+  const revocationCacheSeconds = options.revocationCacheSeconds ?? DEFAULT_REVOCATION_CACHE_SECONDS;
+  const authorizerCacheSeconds = options.authorizerCacheSeconds ?? DEFAULT_AUTHORIZER_CACHE_SECONDS;
+  for (const [name, value] of [
+    ["revocation cache seconds", revocationCacheSeconds],
+    ["authorizer cache seconds", authorizerCacheSeconds],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > 3600) {
+      throw new RangeError(`${name} must be a whole number from 0 to 3600, got ${value}`);
+    }
+  }
+  const ports = resolvePorts(options);
+  const external = options.dynamodb;
+  await assertPortsFree(
+    Object.entries(ports)
+      .filter(([name, port]) => port !== 0 && !(name === "dynamodb" && external))
+      .map(([, port]) => port),
+  );
+
+  const inMemory = options.inMemory === true;
+  const dataDir = inMemory
+    ? mkdtempSync(join(tmpdir(), "jit-access-"))
+    : resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  mkdirSync(dataDir, { recursive: true });
+
+  const cleanups: (() => Promise<void> | void)[] = [];
+  if (inMemory) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  const runCleanups = async () => {
+    while (cleanups.length > 0) {
+      const cleanup = cleanups.pop();
+      try {
+        await cleanup?.();
+      } catch {
+        // keep stopping the rest
+      }
+    }
+  };
+
+  // DynamoDB Local (a JVM, the slowest part) boots while everything else starts; it is awaited before the
+  // stream poller, the first thing that needs it.
+  let dynamoReady: Promise<void> = Promise.resolve();
+  try {
+    const dynamodbPort = external ? 0 : ports.dynamodb === 0 ? await freePort() : ports.dynamodb;
+    const dynamodbEndpoint = external ? external.endpoint : `http://127.0.0.1:${dynamodbPort}`;
+    const tables = external ? external.tables : DEFAULT_TABLE_NAMES;
+    dynamoReady = (async () => {
+      if (!external) {
+        const db = await startDynamoDbLocal({
+          port: dynamodbPort,
+          dataDir: inMemory ? undefined : join(dataDir, "dynamodb"),
+        });
+        cleanups.push(() => db.stop());
+      }
+      const client = localDynamoDbClient(dynamodbEndpoint);
+      try {
+        await createTables(client, tables);
+      } finally {
+        client.destroy();
+      }
+    })();
+    // Awaited below (or before cleaning up); this only keeps an early failure from being "unhandled".
+    dynamoReady.catch(() => undefined);
+
+    // The KMS-compatible endpoint with the signing key (created on first start, kept in the data dir), and
+    // the development IdP (its key kept in the data dir, so identity tokens survive restarts).
+    const [kmsStarted, idpStarted] = await Promise.allSettled([
+      (async () => {
+        const kms = await startKmsServer({ port: ports.kms, dataDir: inMemory ? undefined : join(dataDir, "kms") });
+        cleanups.push(() => kms.stop());
+        return { kms, signingKey: await ensureSigningKey(kms.endpoint, SIGNING_KEY_ALIAS) };
+      })(),
+      (async () => {
+        const idp = await startDevIdp({
+          users: policy.users,
+          groupsClaim: policy.identity.groupsClaim,
+          port: ports.idp,
+          keyFile: inMemory ? undefined : join(dataDir, "dev-idp", "signing-key.json"),
+          clientId: DEV_IDP_CLIENT_ID,
+        });
+        cleanups.push(() => idp.stop());
+        return idp;
+      })(),
+    ]);
+    if (kmsStarted.status === "rejected") throw kmsStarted.reason;
+    if (idpStarted.status === "rejected") throw idpStarted.reason;
+    const { kms, signingKey } = kmsStarted.value;
+    const idp = idpStarted.value;
+
+    // The two REST APIs. Their integrations call the Lambda host, which starts once the JIT API's URL
+    // (the token issuer) is known.
+    let host: LambdaHost | undefined;
+    const invoke = (fn: FunctionName) => (event: unknown) => {
+      if (!host) return Promise.reject(new Error("the local stack is still starting"));
+      return host.invoke(fn, event);
+    };
+    const identityAuthorizer: RequestAuthorizer = {
+      name: "identity-authorizer",
+      identityHeaders: ["Authorization"],
+      resultTtlSeconds: authorizerCacheSeconds,
+      invoke: invoke("identityAuthorizer"),
+    };
+    const jitAuthorizer: RequestAuthorizer = {
+      name: "jit-authorizer",
+      identityHeaders: ["Authorization"],
+      resultTtlSeconds: authorizerCacheSeconds,
+      invoke: invoke("jitAuthorizer"),
+    };
+    const jitRoutes: RouteDefinition<RestRoute>[] = JIT_API_ROUTES.map((r) => ({
+      method: r.method,
+      resource: r.resource,
+      target: r.public
+        ? { integration: invoke(r.fn) }
+        : { integration: invoke(r.fn), authorizer: identityAuthorizer },
+    }));
+    const demo = createDemoOrdersApi();
+    const demoRoutes: RouteDefinition<RestRoute>[] = DEMO_ORDERS_ROUTES.map((r) => ({
+      method: r.method,
+      resource: r.resource,
+      target: { integration: (event) => demo.handle(event), authorizer: jitAuthorizer },
+    }));
+    const jitApi = new RestApi({
+      location: { apiId: JIT_API_ID, stage: LOCAL_STAGE, region: LOCAL_REGION },
+      routes: jitRoutes,
+      integrationTimeoutMs: INTEGRATION_TIMEOUT_MS,
+      onRequest: options.onRequest && ((entry) => options.onRequest?.("jitApi", entry)),
+    });
+    const demoApi = new RestApi({
+      location: { apiId: DEMO_API_ID, stage: LOCAL_STAGE, region: LOCAL_REGION },
+      routes: demoRoutes,
+      integrationTimeoutMs: INTEGRATION_TIMEOUT_MS,
+      onRequest: options.onRequest && ((entry) => options.onRequest?.("demoApi", entry)),
+    });
+    const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+    const jitServer = await serveRestApi(jitApi, { port: ports.jitApi, bodyLimitBytes });
+    cleanups.push(() => jitServer.stop());
+    const demoServer = await serveRestApi(demoApi, { port: ports.demoApi, bodyLimitBytes });
+    cleanups.push(() => demoServer.stop());
+
+    // The Lambda functions, with the environment infra would give them.
+    const functionEnv: Record<string, string> = {
+      ...baseEnvironment(),
+      [ENV.policyFile]: configFile,
+      [ENV.requestsTable]: tables.requests,
+      [ENV.auditTable]: tables.audit,
+      [ENV.issuer]: jitServer.url,
+      [ENV.signingKeyId]: signingKey.keyId,
+      [ENV.publicKeyIds]: signingKey.keyId,
+      [ENV.audience]: DEMO_API_AUDIENCE,
+      [ENV.revocationCacheSeconds]: String(revocationCacheSeconds),
+      [ENV.oidcIssuer]: idp.issuer,
+      [ENV.oidcAudience]: idp.clientId,
+      [ENV.oidcGroupsClaim]: policy.identity.groupsClaim,
+      [ENV.oidcJwksUri]: idp.jwksUri,
+      [ENV.dynamodbEndpoint]: dynamodbEndpoint,
+      [ENV.kmsEndpoint]: kms.endpoint,
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+    };
+    host = await startLambdaHost({
+      functions: Object.fromEntries(
+        Object.entries(LAMBDA_FUNCTIONS).map(([name, path]) => [name, join(PROJECT_ROOT, path)]),
+      ),
+      env: functionEnv,
+      timeoutMs: INTEGRATION_TIMEOUT_MS,
+    });
+    const runningHost = host;
+    cleanups.push(() => runningHost.stop());
+
+    await dynamoReady;
+    // Requests table stream → expiry handler (what the event source mapping does in AWS).
+    const poller = await startStreamPoller({
+      endpoint: dynamodbEndpoint,
+      tableName: tables.requests,
+      handler: invoke("expiryConsumer"),
+      onError: options.onError,
+    });
+    cleanups.push(() => poller.stop());
+
+    const endpoints: Endpoints = {
+      jitApi: jitServer.url,
+      demoApi: demoServer.url,
+      idp: idp.issuer,
+      dynamodb: dynamodbEndpoint,
+      kms: kms.endpoint,
+    };
+    const endpointsFile = writeEndpointsFile(dataDir, endpoints);
+    if (!inMemory) cleanups.push(() => removeEndpointsFile(dataDir, endpoints));
+
+    let stopping: Promise<void> | undefined;
+    return {
+      endpoints,
+      dataDir,
+      endpointsFile,
+      inMemory,
+      configFile,
+      policy,
+      tables,
+      signingKey,
+      idpClientId: idp.clientId,
+      demoAudience: DEMO_API_AUDIENCE,
+      revocationCacheSeconds,
+      authorizerCacheSeconds,
+      revocationBoundSeconds: revocationCacheSeconds + authorizerCacheSeconds,
+      flushAuthorizerCaches() {
+        jitApi.flushAuthorizerCache();
+        demoApi.flushAuthorizerCache();
+      },
+      stop() {
+        stopping ??= runCleanups();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await dynamoReady.catch(() => undefined);
+    await runCleanups();
+    throw err;
+  }
+}
+
+/** The ports of each service: explicit ones first, then `portBase + offset` (0 = free ports). */
+export function resolvePorts(
+  options: Pick<LocalStackOptions, "portBase" | "ports">,
+): Record<keyof typeof PORT_OFFSETS, number> {
+  const base = options.portBase ?? DEFAULT_PORT_BASE;
+  if (!Number.isInteger(base) || base < 0 || (base !== 0 && base + 4 > 65_535) || (base > 0 && base < 1024)) {
+    throw new RangeError(`port base must be 0 (free ports) or a whole number from 1024 to 65531, got ${base}`);
+  }
+  const out = {} as Record<keyof typeof PORT_OFFSETS, number>;
+  for (const [name, offset] of Object.entries(PORT_OFFSETS) as [keyof typeof PORT_OFFSETS, number][]) {
+    out[name] = options.ports?.[name] ?? (base === 0 ? 0 : base + offset);
+  }
+  return out;
+}
+
+/**
+ * Checks that every port can be bound on 127.0.0.1, before anything starts, so a second `npm start` stops
+ * with a clear message and leaves nothing running.
+ * @throws PortInUseError naming the first taken port.
+ */
+export async function assertPortsFree(ports: readonly number[]): Promise<void> {
+  for (const port of ports) {
+    await new Promise<void>((resolveProbe, reject) => {
+      const probe = createServer();
+      probe.once("error", (err: NodeJS.ErrnoException) => {
+        reject(err.code === "EADDRINUSE" || err.code === "EACCES" ? new PortInUseError(port) : err);
+      });
+      probe.listen(port, "127.0.0.1", () => probe.close(() => resolveProbe()));
+    });
+  }
+}
+
+/**
+ * The process environment for the Lambda worker, minus AWS credentials and profile: local endpoints
+ * get the static local credentials, never a developer's real ones.
+ */
+function baseEnvironment(): Record<string, string> {
+  const out: Record<string, string> = {};
+  const dropped = new Set([
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+  ]);
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !dropped.has(name) && !name.startsWith("JIT_")) out[name] = value;
+  }
+  out.AWS_REGION = LOCAL_REGION;
+  out.AWS_DEFAULT_REGION = LOCAL_REGION;
+  return out;
+}

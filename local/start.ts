@@ -1,0 +1,191 @@
+/**
+ * `npm start`: runs the local stack (local/stack.ts) until Ctrl-C, and prints its URLs and a three-line
+ * walkthrough. Options: `--config FILE`, `--data-dir DIR`, `--in-memory`, `--port-base N`,
+ * `--revocation-cache-seconds N`, `--authorizer-cache-seconds N`, `--log-level LEVEL`, `--quiet`.
+ * Exit codes: 0 after a clean stop, 1 when the stack cannot start (one clear message, no stack trace).
+ */
+import { relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Command, CommanderError, InvalidArgumentError } from "commander";
+import { isJitError } from "../functions/domain/errors.js";
+import { PortInUseError } from "./api-gateway/server.js";
+import {
+  DEFAULT_AUTHORIZER_CACHE_SECONDS,
+  DEFAULT_CONFIG_FILE,
+  DEFAULT_DATA_DIR,
+  DEFAULT_PORT_BASE,
+  DEFAULT_REVOCATION_CACHE_SECONDS,
+  type LocalStack,
+  type LocalStackOptions,
+  startLocalStack,
+} from "./stack.js";
+
+/** Parsed command line of `npm start`. */
+export interface StartOptions {
+  config: string;
+  dataDir: string;
+  inMemory: boolean;
+  portBase: number;
+  revocationCacheSeconds: number;
+  authorizerCacheSeconds: number;
+  logLevel: string;
+  quiet: boolean;
+}
+
+function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+/**
+ * Parses `npm start` arguments (after `--`).
+ * @throws CommanderError for an unknown option or an invalid value (the message names it).
+ */
+export function parseStartArguments(args: readonly string[]): StartOptions {
+  const program = new Command("npm start --")
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, writeOut: (text) => process.stdout.write(text) })
+    .description("Run jit-access locally: DynamoDB Local, KMS-compatible endpoint, dev IdP, JIT API, demo API.")
+    .option("--config <file>", "policy file", DEFAULT_CONFIG_FILE)
+    .option("--data-dir <dir>", "keep state (tables, keys, endpoints.json) in this directory", DEFAULT_DATA_DIR)
+    .option("--in-memory", "keep nothing between runs (endpoints.json goes to a temporary directory)", false)
+    .option(
+      "--port-base <n>",
+      "first of five ports: JIT API, demo API, IdP, KMS, DynamoDB Local (0 = free ports)",
+      wholeNumber(0, 65_531),
+      DEFAULT_PORT_BASE,
+    )
+    .option(
+      "--revocation-cache-seconds <n>",
+      "JIT authorizer grant cache (part of the revocation bound)",
+      wholeNumber(0, 3600),
+      DEFAULT_REVOCATION_CACHE_SECONDS,
+    )
+    .option(
+      "--authorizer-cache-seconds <n>",
+      "API Gateway authorizer result cache TTL (part of the revocation bound)",
+      wholeNumber(0, 3600),
+      DEFAULT_AUTHORIZER_CACHE_SECONDS,
+    )
+    .option("--log-level <level>", "handler log level (DEBUG, INFO, WARN, ERROR)", "WARN")
+    .option("--quiet", "do not print one line per API request", false)
+    .allowExcessArguments(false);
+  program.parse([...args], { from: "user" });
+  return program.opts<StartOptions>();
+}
+
+/** The banner printed once the stack is up: URLs, the revocation bound, and a three-line walkthrough. */
+export function startBanner(stack: LocalStack): string {
+  const { endpoints: e } = stack;
+  const where = stack.inMemory
+    ? `in memory (nothing is kept; endpoints file ${stack.endpointsFile})`
+    : `${stack.dataDir} (endpoints file ${stack.endpointsFile})`;
+  const users = stack.policy.users.map((u) => `${u.username} [${u.groups.join(", ")}]`).join(", ");
+  const base = `--endpoint ${e.jitApi} --idp ${e.idp}`;
+  return [
+    "jit-access local stack is running.",
+    "",
+    `  JIT API          ${e.jitApi}`,
+    `  demo orders API  ${e.demoApi}   (audience ${stack.demoAudience})`,
+    `  dev IdP          ${e.idp}   (POST /login {"username": "alice"})`,
+    `  KMS endpoint     ${e.kms}`,
+    `  DynamoDB Local   ${e.dynamodb}`,
+    "",
+    `  policy           ${displayPath(stack.configFile)}`,
+    `  data             ${where}`,
+    `  users            ${users || "(none: add users to the policy file to log in)"}`,
+    `  revocation bound ${stack.revocationBoundSeconds} s (grant cache ${stack.revocationCacheSeconds} s + authorizer cache ${stack.authorizerCacheSeconds} s)`,
+    "",
+    "Try it (another terminal):",
+    `  1. ID=$(npx jit ${base} --as alice request orders-admin --justification "fix order" --ticket INC-1 --json | jq -r .requestId)`,
+    `  2. npx jit ${base} --as bob approve "$ID"`,
+    `  3. npx jit ${base} --as alice exec "$ID" -- curl -s ${e.demoApi}/orders/ord-1001   # then: --as alice revoke "$ID"`,
+    "",
+    "Ctrl-C stops everything.",
+  ].join("\n");
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith("..") || rel === "" ? path : rel;
+}
+
+/** A one-line message for a start failure: our own errors keep their message, others their name too. */
+export function startFailureMessage(err: unknown): string {
+  if (err instanceof PortInUseError) return err.message;
+  if (isJitError(err)) return err.message;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+async function main(): Promise<void> {
+  let options: StartOptions;
+  try {
+    options = parseStartArguments(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return;
+      process.stderr.write(`${err.message.replace(/^error: /, "error: ")}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+  const stackOptions: LocalStackOptions = {
+    configFile: options.config,
+    dataDir: options.dataDir,
+    inMemory: options.inMemory,
+    portBase: options.portBase,
+    revocationCacheSeconds: options.revocationCacheSeconds,
+    authorizerCacheSeconds: options.authorizerCacheSeconds,
+    logLevel: options.logLevel,
+    onRequest: options.quiet
+      ? undefined
+      : (api, entry) => {
+          const who = entry.principalId ? ` ${entry.principalId}` : "";
+          const why = entry.gatewayReason ? ` (${entry.gatewayReason})` : "";
+          process.stdout.write(
+            `${api === "jitApi" ? "jit-api " : "demo-api"} ${entry.method} ${entry.path} → ${entry.statusCode}${who}${why} ${entry.durationMs} ms\n`,
+          );
+        },
+    onError: (message) => process.stderr.write(`stream poller: ${message}\n`),
+  };
+
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack(stackOptions);
+  } catch (err) {
+    process.stderr.write(`error: ${startFailureMessage(err)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`${startBanner(stack)}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping the local stack…\n`);
+    stack.stop().then(
+      () => {
+        process.stdout.write("stopped.\n");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        process.stderr.write(`error while stopping: ${startFailureMessage(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+// Run only as the entry point (`tsx local/start.ts`), so tests can import the parser and banner.
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  await main();
+}

@@ -1,0 +1,355 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalStack, PROJECT_ROOT, startLocalStack } from "../../local/stack.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../helpers/dynamodb.js";
+
+// Drives the real `jit` command (node bin/jit.mjs) as a subprocess against a local stack started here:
+// in memory, free ports, the run's shared DynamoDB Local. The policy is config/example.yaml with a 3-second
+// token lifetime, so `jit exec` has to renew its token while the command runs.
+
+const JIT = resolve(PROJECT_ROOT, "bin", "jit.mjs");
+const TOKEN_TTL_SECONDS = 3;
+
+let stack: LocalStack;
+let work: string;
+let configDir: string;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts `jit …` with a clean JIT_* environment: its own config dir, the stack found via JIT_DATA_DIR. */
+function start(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<Run> } {
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("JIT_")));
+  const child = spawn(process.execPath, [JIT, ...args], {
+    cwd: work,
+    env: { ...base, JIT_CONFIG_DIR: configDir, JIT_DATA_DIR: stack.dataDir, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const done = new Promise<Run>((resolveRun, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`jit ${args.join(" ")} did not finish in 60 s\n${stdout}\n${stderr}`));
+    }, 60_000);
+    child.once("error", reject);
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolveRun({ code, signal, stdout, stderr });
+    });
+  });
+  return { child, done };
+}
+
+function jit(args: string[], env?: NodeJS.ProcessEnv): Promise<Run> {
+  return start(args, env).done;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), "jit-cli-e2e-"));
+  configDir = join(work, "config");
+  const policyFile = join(work, "policy.yaml");
+  const example = readFileSync(join(PROJECT_ROOT, "config", "example.yaml"), "utf8");
+  writeFileSync(policyFile, example.replace(/^tokenTtl: .*$/m, `tokenTtl: PT${TOKEN_TTL_SECONDS}S`));
+  const tables = await createTestTables(testDynamoDbClient(), "cli");
+  stack = await startLocalStack({
+    configFile: policyFile,
+    inMemory: true,
+    portBase: 0,
+    dynamodb: { endpoint: testDynamoDbEndpoint(), tables },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe("jit CLI against the local stack", () => {
+  let requestId: string;
+
+  it("logs alice in at the development IdP and keeps her identity token in a 0600 file", async () => {
+    const r = await jit(["login", "--user", "alice"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Logged in as alice at ${stack.endpoints.jitApi} (profile default).`);
+    expect(statSync(join(configDir, "session.json")).mode & 0o777).toBe(0o600);
+  });
+
+  it("lists the entitlements alice may request, with how each is approved", async () => {
+    const r = await jit(["entitlements"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^ID\s+APPROVAL\s+DEFAULT\s+MAX/m);
+    expect(r.stdout).toMatch(/^orders-admin\s+1 of sre\s+1h\s+4h\s+INC-\[0-9\]\+/m);
+    expect(r.stdout).toMatch(/^orders-read\s+auto\s/m);
+  });
+
+  it("requests orders-admin with a ticket and a reason", async () => {
+    const r = await jit([
+      "request",
+      "orders-admin",
+      "--for",
+      "30m",
+      "--ticket",
+      "INC-4211",
+      "--reason",
+      "fix stuck orders",
+      "--json",
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const request = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(request).toMatchObject({
+      entitlement: "orders-admin",
+      requester: "alice",
+      status: "PENDING",
+      durationSeconds: 1_800,
+      ticket: "INC-4211",
+      justification: "fix stuck orders",
+    });
+    requestId = request.requestId as string;
+  });
+
+  it("refuses alice's approval of her own request: exit 1 with the self_approval problem", async () => {
+    const r = await jit(["approve", requestId]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("error: You cannot approve your own request. (self_approval, HTTP 403)\n");
+  });
+
+  it("shows bob the request as pending and lets him approve it with --as", async () => {
+    const pending = await jit(["list", "--pending", "--as", "bob"]);
+    expect(pending.code).toBe(0);
+    expect(pending.stdout).toMatch(
+      new RegExp(`^${requestId}\\s+orders-admin\\s+alice\\s+PENDING\\s+30m`, "m"),
+    );
+
+    const r = await jit(["approve", requestId, "--as", "bob", "--comment", "go ahead"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Approved: the request is APPROVED.");
+    expect(r.stdout).toMatch(/^Approvals:\s+1 of 1: bob .*"go ahead"$/m);
+    expect(r.stdout).toMatch(/^Expires:\s+\S+ \S+Z \(in (29m\d+s|30m)\)$/m);
+  });
+
+  it("shows the request with its audit trail", async () => {
+    const r = await jit(["show", requestId]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Status:\s+APPROVED$/m);
+    expect(r.stdout).toMatch(/^Ticket:\s+INC-4211$/m);
+    expect(r.stdout).toContain("Audit trail:");
+    expect(r.stdout).toMatch(/\sREQUESTED\s+alice\s/);
+    expect(r.stdout).toMatch(/\sAPPROVED\s+bob\s/);
+
+    const json = await jit(["show", requestId, "--json"]);
+    const shown = JSON.parse(json.stdout) as { request: { status: string }; audit: { action: string }[] };
+    expect(shown.request.status).toBe("APPROVED");
+    expect(shown.audit.map((e) => e.action)).toEqual(expect.arrayContaining(["REQUESTED", "APPROVED"]));
+  });
+
+  it("prints only an access token for the grant", async () => {
+    const r = await jit(["token", requestId]);
+    expect(r.code).toBe(0);
+    const token = r.stdout.trim();
+    expect(r.stdout).toBe(`${token}\n`);
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      sub: "alice",
+      aud: "orders-api",
+      scope: "orders-admin",
+      jit_request_id: requestId,
+    });
+    expect((claims.exp as number) - (claims.iat as number)).toBeLessThanOrEqual(TOKEN_TTL_SECONDS);
+  });
+
+  it("runs a command with the token, renews the token file before it expires, and exits with the command's code", async () => {
+    // The command calls the demo API with the first token, waits for the token file to change, calls it
+    // again with the renewed token, reports, and exits 7.
+    const script = `
+      const fs = require("node:fs");
+      const first = process.env.JIT_ACCESS_TOKEN;
+      const file = process.env.JIT_ACCESS_TOKEN_FILE;
+      const call = (auth) => fetch(process.env.DEMO_API + "/orders", { headers: { authorization: auth } }).then((r) => r.status);
+      (async () => {
+        const out = {
+          bearerMatches: process.env.JIT_AUTHORIZATION === "Bearer " + first,
+          fileMatches: fs.readFileSync(file, "utf8") === first,
+          fileMode: (fs.statSync(file).mode & 0o777).toString(8),
+          hasIdToken: "JIT_ID_TOKEN" in process.env,
+          requestId: process.env.JIT_REQUEST_ID,
+          firstStatus: await call(process.env.JIT_AUTHORIZATION),
+          file,
+        };
+        const deadline = Date.now() + 15000;
+        let renewed = first;
+        while (renewed === first && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 100));
+          renewed = fs.readFileSync(file, "utf8");
+        }
+        out.renewed = renewed !== first;
+        out.renewedStatus = await call("Bearer " + renewed);
+        console.log(JSON.stringify(out));
+        process.exit(7);
+      })();`;
+    // Alice's identity token, given through JIT_ID_TOKEN this time: the command must not inherit it.
+    const session = JSON.parse(readFileSync(join(configDir, "session.json"), "utf8")) as {
+      profiles: { default: { idToken: string } };
+    };
+    const r = await jit(["exec", requestId, "--", process.execPath, "-e", script], {
+      DEMO_API: stack.endpoints.demoApi,
+      JIT_ID_TOKEN: session.profiles.default.idToken,
+    });
+    expect(r.code).toBe(7);
+    const out = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    expect(out).toMatchObject({
+      bearerMatches: true,
+      fileMatches: true,
+      fileMode: "600",
+      hasIdToken: false,
+      requestId,
+      firstStatus: 200,
+      renewed: true,
+      renewedStatus: 200,
+    });
+    expect(existsSync(out.file as string)).toBe(false);
+  });
+
+  it("passes SIGTERM on to the command and exits with its code", async () => {
+    const script = `process.on("SIGTERM", () => { console.log("got SIGTERM"); process.exit(42); });
+      console.log("ready"); setInterval(() => {}, 1000);`;
+    const { child, done } = start(["exec", requestId, "--", process.execPath, "-e", script]);
+    let seen = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      seen += chunk.toString();
+    });
+    await until("the command to start", async () => (seen.includes("ready") ? true : undefined));
+    child.kill("SIGTERM");
+    const r = await done;
+    expect(r.code).toBe(42);
+    expect(r.stdout).toContain("got SIGTERM");
+  });
+
+  it("revokes the grant; a new token is then refused with exit 1", async () => {
+    const r = await jit(["revoke", requestId, "--reason", "done"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Revoked: the request is REVOKED.");
+    expect(r.stdout).toMatch(/^Revoke reason:\s+done$/m);
+
+    const token = await jit(["token", requestId]);
+    expect(token.code).toBe(1);
+    expect(token.stdout).toBe("");
+    expect(token.stderr).toMatch(/^error: .+ \([a-z_]+, HTTP 4\d\d\)\n$/);
+  });
+
+  it("waits with --wait until an approver decides", async () => {
+    const waiting = start([
+      "request",
+      "orders-admin",
+      "--for",
+      "PT15M",
+      "--ticket",
+      "INC-4212",
+      "--reason",
+      "second fix",
+      "--wait",
+      "--timeout",
+      "1m",
+    ]);
+    const pendingId = await announcedRequestId(waiting.child);
+    const approved = await jit(["approve", pendingId, "--as", "bob"]);
+    expect(approved.code).toBe(0);
+    const r = await waiting.done;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Access to orders-admin granted: get a token with \`jit token ${pendingId}\``);
+    expect(r.stdout).toMatch(/^Status:\s+APPROVED$/m);
+  });
+
+  it("ends --wait with exit 1 when --timeout passes first", async () => {
+    const r = await jit([
+      "request",
+      "orders-admin",
+      "--ticket",
+      "INC-4214",
+      "--reason",
+      "fourth",
+      "--wait",
+      "--timeout",
+      "2s",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^Status:\s+PENDING$/m);
+    expect(r.stderr).toMatch(
+      /error: request \S+ is still PENDING after 2s; check later with `jit show \S+`\n$/,
+    );
+  });
+
+  it("ends --wait with exit 1 when the request is denied", async () => {
+    const waiting = start(["request", "orders-admin", "--ticket", "INC-4213", "--reason", "third", "--wait"]);
+    const pendingId = await announcedRequestId(waiting.child);
+    const denied = await jit(["deny", pendingId, "--as", "carol", "--reason", "not now"]);
+    expect(denied.code).toBe(0);
+    const r = await waiting.done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^Status:\s+DENIED$/m);
+    expect(r.stderr).toContain(`error: request ${pendingId} was not approved (DENIED): not now`);
+  });
+});
+
+/** The request id `jit request --wait` announces on stderr before it starts waiting. */
+async function announcedRequestId(child: ChildProcess): Promise<string> {
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return until(
+    "the request to be announced",
+    async () => /request (\S+) is waiting for approval/.exec(stderr)?.[1],
+  );
+}
+
+describe("jit CLI errors", () => {
+  it("exits 2 with commander's message for an unknown command", async () => {
+    const r = await jit(["frobnicate"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error: unknown command 'frobnicate'");
+  });
+
+  it("exits 3 with a clear message when the endpoint cannot be reached", async () => {
+    const port = await new Promise<number>((resolvePort) => {
+      const probe = createServer();
+      probe.listen(0, "127.0.0.1", () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolvePort(free));
+      });
+    });
+    const r = await jit(["list", "--endpoint", `http://127.0.0.1:${port}`], { JIT_ID_TOKEN: "a.b.c" });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`error: cannot reach http://127.0.0.1:${port} — is \`npm start\` running?\n`);
+  });
+});

@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DynamoDbAuditLog } from "../../../functions/adapters/dynamodb/dynamodb-audit-log.js";
+import { DynamoDbRequestReader } from "../../../functions/adapters/dynamodb/dynamodb-request-reader.js";
+import { toRequestItem } from "../../../functions/adapters/dynamodb/request-item.js";
+import type { TableNames } from "../../../functions/adapters/dynamodb/table-definitions.js";
+import { KmsPublicKeySource } from "../../../functions/adapters/kms/kms-public-key-source.js";
+import { KmsTokenSigner } from "../../../functions/adapters/kms/kms-token-signer.js";
+import { jitAuthorizerDepsFromEnvironment } from "../../../functions/composition/jit-authorizer.js";
+import { ENV } from "../../../functions/config/environment.js";
+import { systemClock } from "../../../functions/domain/clock.js";
+import { ConfigurationError } from "../../../functions/domain/errors.js";
+import {
+  createJitAuthorizerHandler,
+  createLazyJitAuthorizer,
+  handler as lambdaHandler,
+} from "../../../functions/handlers/jit-authorizer.js";
+import { issueToken } from "../../../functions/use-cases/issue-token.js";
+import { freePort } from "../../../local/dynamodb-local.js";
+import {
+  activeGrant,
+  captureLogs,
+  expectUnauthorized,
+  httpApiEvent,
+  restRequestEvent,
+  restTokenEvent,
+  silentLogger,
+  testPolicyYaml,
+} from "../../helpers/authorizer.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
+import { startTestKms, type TestKms } from "../../helpers/kms.js";
+import { TEST_AUDIENCE, TEST_ISSUER } from "../../helpers/tokens.js";
+
+interface PolicyResult {
+  policyDocument: { Statement: { Effect: string }[] };
+}
+const effect = (r: unknown) => (r as PolicyResult).policyDocument.Statement.map((s) => s.Effect).join(",");
+
+let kms: TestKms;
+let keyArn: string;
+let tables: TableNames;
+let doc: DynamoDBDocumentClient;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+let token: string;
+
+beforeAll(async () => {
+  kms = await startTestKms();
+  ({ arn: keyArn } = await kms.createSigningKey());
+  tables = await createTestTables(testDynamoDbClient(), "authz-env");
+  doc = DynamoDBDocumentClient.from(testDynamoDbClient(), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  dir = mkdtempSync(join(tmpdir(), "jit-authz-"));
+  const policyFile = join(dir, "policy.yaml");
+  writeFileSync(policyFile, testPolicyYaml());
+  env = {
+    [ENV.policyFile]: policyFile,
+    [ENV.requestsTable]: tables.requests,
+    [ENV.issuer]: TEST_ISSUER,
+    [ENV.audience]: TEST_AUDIENCE,
+    [ENV.publicKeyIds]: keyArn,
+    [ENV.revocationCacheSeconds]: "30",
+    [ENV.dynamodbEndpoint]: testDynamoDbEndpoint(),
+    [ENV.kmsEndpoint]: kms.server.endpoint,
+  };
+
+  // A real grant and a real token: issued by the token-issue use case, signed by KMS Sign.
+  const requestId = `env-${Date.now()}`;
+  await doc.send(
+    new PutCommand({ TableName: tables.requests, Item: toRequestItem(activeGrant(requestId, Date.now())) }),
+  );
+  const publicKeys = new KmsPublicKeySource({ client: kms.client, keyIds: [keyArn] });
+  const issued = await issueToken(
+    {
+      requests: new DynamoDbRequestReader(doc, tables.requests),
+      audit: new DynamoDbAuditLog(doc, tables.audit),
+      signer: new KmsTokenSigner({ client: kms.client, keyId: keyArn, publicKeys }),
+      clock: systemClock,
+      issuer: TEST_ISSUER,
+      tokenTtlSeconds: 900,
+      entitlementIds: new Set(["orders-read"]),
+    },
+    { requestId, callerSub: "alice" },
+  );
+  token = issued.accessToken;
+});
+
+afterAll(async () => {
+  doc?.destroy();
+  await kms?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("JIT authorizer composition", () => {
+  it("authorizes a KMS-issued token from the environment alone, calling GetPublicKey once and Sign never", async () => {
+    const logger = silentLogger();
+    const handler = createLazyJitAuthorizer(
+      async () => createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger, env })),
+      logger,
+    );
+    const getPublicKeyBefore = kms.server.callCount("GetPublicKey");
+    const signBefore = kms.server.callCount("Sign");
+    for (let i = 0; i < 10; i++) {
+      expect(effect(await handler(restTokenEvent(token, "GET", `/orders/${i}`)))).toBe("Allow");
+      expect(effect(await handler(restRequestEvent(token, "GET", "/orders")))).toBe("Allow");
+      expect(await handler(httpApiEvent(token))).toMatchObject({ isAuthorized: true });
+      expect(effect(await handler(restTokenEvent(token, "DELETE", "/orders/1")))).toBe("Deny");
+    }
+    expect(kms.server.callCount("GetPublicKey") - getPublicKeyBefore).toBe(1);
+    expect(kms.server.callCount("Sign") - signBefore).toBe(0);
+  });
+
+  it("answers Unauthorized while the key fetch fails, then builds again and allows", async () => {
+    const logger = silentLogger();
+    const closed = await freePort();
+    const flakyEnv: NodeJS.ProcessEnv = { ...env, [ENV.kmsEndpoint]: `http://127.0.0.1:${closed}` };
+    const handler = createLazyJitAuthorizer(
+      async () =>
+        createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger, env: flakyEnv })),
+      logger,
+    );
+    await expectUnauthorized(handler(restTokenEvent(token)));
+    await expectUnauthorized(handler(httpApiEvent(token)));
+    flakyEnv[ENV.kmsEndpoint] = kms.server.endpoint;
+    expect(effect(await handler(restTokenEvent(token)))).toBe("Allow");
+  });
+
+  it.each([
+    ENV.issuer,
+    ENV.audience,
+    ENV.publicKeyIds,
+    ENV.revocationCacheSeconds,
+    ENV.policyFile,
+    ENV.requestsTable,
+  ])("refuses to start without %s, naming it", async (name) => {
+    const partial = { ...env };
+    delete partial[name];
+    const err = await jitAuthorizerDepsFromEnvironment({ logger: silentLogger(), env: partial }).catch(
+      (e) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as Error).message).toContain(name);
+  });
+
+  it("imports without touching the environment, and answers Unauthorized when it is unset", async () => {
+    for (const name of Object.values(ENV)) expect(process.env[name]).toBeUndefined();
+    const { entries } = await captureLogs(async () => {
+      await expectUnauthorized(lambdaHandler(restTokenEvent(token)));
+    });
+    expect(entries).toMatchObject([
+      { level: "ERROR", reason: "init_failed", errorName: "ConfigurationError" },
+    ]);
+  });
+});
