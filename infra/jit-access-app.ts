@@ -27,6 +27,9 @@ export const CONTEXT = {
   threatProtection: "jit-access:threatProtection",
 } as const;
 
+/** CDK feature flag choosing weak (SSM) or strong (export) cross-stack references. */
+const CROSS_STACK_REFERENCES = "@aws-cdk/core:defaultCrossStackReferences";
+
 /** Options of {@link createJitAccessApp}. */
 export interface JitAccessAppOptions {
   /** Passed to `new App()`: tests give `outdir` and `context`. */
@@ -57,6 +60,11 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
  */
 export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccessApp {
   const app = new App(options.appProps);
+  // Strong cross-stack references (exports) keep the stateful stack from dropping a table or key the
+  // stateless and demo stacks still use. Explicit, so CDK does not warn about an unset default.
+  if (app.node.tryGetContext(CROSS_STACK_REFERENCES) === undefined) {
+    app.node.setContext(CROSS_STACK_REFERENCES, "strong");
+  }
   const configPath = app.node.tryGetContext(CONTEXT.config) as unknown;
   if (typeof configPath !== "string" || configPath.trim() === "") {
     throw new ConfigurationError(

@@ -134,7 +134,12 @@ function parseOrder(body: string | null): { item: string; quantity: number } | s
     return "item must be a string of 1 to 100 characters.";
   }
   const quantity = value.quantity ?? 1;
-  if (typeof quantity !== "number" || !Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+  if (
+    typeof quantity !== "number" ||
+    !Number.isInteger(quantity) ||
+    quantity < 1 ||
+    quantity > MAX_QUANTITY
+  ) {
     return `quantity must be a whole number from 1 to ${MAX_QUANTITY}.`;
   }
   return { item: value.item, quantity };

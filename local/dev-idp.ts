@@ -103,7 +103,17 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
         response_types_supported: ["id_token"],
         subject_types_supported: ["public"],
         id_token_signing_alg_values_supported: [DEV_IDP_ALGORITHM],
-        claims_supported: ["iss", "sub", "aud", "iat", "exp", "auth_time", "jti", "email", options.groupsClaim],
+        claims_supported: [
+          "iss",
+          "sub",
+          "aud",
+          "iat",
+          "exp",
+          "auth_time",
+          "jti",
+          "email",
+          options.groupsClaim,
+        ],
       });
       return;
     }
@@ -195,7 +205,9 @@ async function loadOrCreateKey(keyFile: string | undefined): Promise<SigningKey>
       throw new Error(`${keyFile}: not a JSON private key of the development IdP: ${(err as Error).message}`);
     }
     if (jwk.kty !== "RSA" || typeof jwk.d !== "string") {
-      throw new Error(`${keyFile}: not an RSA private JWK of the development IdP; delete it to make a new key`);
+      throw new Error(
+        `${keyFile}: not an RSA private JWK of the development IdP; delete it to make a new key`,
+      );
     }
     const privateKey = (await importJWK(jwk, DEV_IDP_ALGORITHM)) as CryptoKey;
     return withPublicJwk(privateKey, jwk);

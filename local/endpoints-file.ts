@@ -54,7 +54,9 @@ export function readEndpointsFile(dataDir: string): Endpoints {
   }
   const result = EndpointsSchema.safeParse(raw);
   if (!result.success) {
-    throw new Error(`${path}: not a valid endpoints file: ${result.error.issues.map((i) => i.message).join("; ")}`);
+    throw new Error(
+      `${path}: not a valid endpoints file: ${result.error.issues.map((i) => i.message).join("; ")}`,
+    );
   }
   return result.data;
 }

@@ -10,7 +10,7 @@ import type { Policy } from "../functions/config/policy.js";
 import type { RequestAuthorizer } from "./api-gateway/authorizer.js";
 import { type LambdaHost, startLambdaHost } from "./api-gateway/lambda-host.js";
 import { LOCAL_REGION } from "./api-gateway/method-arn.js";
-import { type RestApiAccessLog, RestApi, type RestRoute } from "./api-gateway/rest-api.js";
+import { RestApi, type RestApiAccessLog, type RestRoute } from "./api-gateway/rest-api.js";
 import type { RouteDefinition } from "./api-gateway/routes.js";
 import { DEFAULT_BODY_LIMIT_BYTES, PortInUseError, serveRestApi } from "./api-gateway/server.js";
 import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "./demo-orders-api.js";
@@ -69,7 +69,12 @@ export const LAMBDA_FUNCTIONS = {
 type FunctionName = keyof typeof LAMBDA_FUNCTIONS;
 
 /** JIT API routes (DESIGN.md §6): method, resource, function, and whether the identity authorizer guards it. */
-export const JIT_API_ROUTES: readonly { method: string; resource: string; fn: FunctionName; public?: true }[] = [
+export const JIT_API_ROUTES: readonly {
+  method: string;
+  resource: string;
+  fn: FunctionName;
+  public?: true;
+}[] = [
   { method: "GET", resource: "/entitlements", fn: "listEntitlements" },
   { method: "POST", resource: "/requests", fn: "createRequest" },
   { method: "GET", resource: "/requests", fn: "listRequests" },
@@ -223,7 +228,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // the development IdP (its key kept in the data dir, so identity tokens survive restarts).
     const [kmsStarted, idpStarted] = await Promise.allSettled([
       (async () => {
-        const kms = await startKmsServer({ port: ports.kms, dataDir: inMemory ? undefined : join(dataDir, "kms") });
+        const kms = await startKmsServer({
+          port: ports.kms,
+          dataDir: inMemory ? undefined : join(dataDir, "kms"),
+        });
         cleanups.push(() => kms.stop());
         return { kms, signingKey: await ensureSigningKey(kms.endpoint, SIGNING_KEY_ALIAS) };
       })(),
@@ -380,7 +388,9 @@ export function resolvePorts(
 ): Record<keyof typeof PORT_OFFSETS, number> {
   const base = options.portBase ?? DEFAULT_PORT_BASE;
   if (!Number.isInteger(base) || base < 0 || (base !== 0 && base + 4 > 65_535) || (base > 0 && base < 1024)) {
-    throw new RangeError(`port base must be 0 (free ports) or a whole number from 1024 to 65531, got ${base}`);
+    throw new RangeError(
+      `port base must be 0 (free ports) or a whole number from 1024 to 65531, got ${base}`,
+    );
   }
   const out = {} as Record<keyof typeof PORT_OFFSETS, number>;
   for (const [name, offset] of Object.entries(PORT_OFFSETS) as [keyof typeof PORT_OFFSETS, number][]) {

@@ -49,9 +49,15 @@ export function parseStartArguments(args: readonly string[]): StartOptions {
   const program = new Command("npm start --")
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (text) => process.stdout.write(text) })
-    .description("Run jit-access locally: DynamoDB Local, KMS-compatible endpoint, dev IdP, JIT API, demo API.")
+    .description(
+      "Run jit-access locally: DynamoDB Local, KMS-compatible endpoint, dev IdP, JIT API, demo API.",
+    )
     .option("--config <file>", "policy file", DEFAULT_CONFIG_FILE)
-    .option("--data-dir <dir>", "keep state (tables, keys, endpoints.json) in this directory", DEFAULT_DATA_DIR)
+    .option(
+      "--data-dir <dir>",
+      "keep state (tables, keys, endpoints.json) in this directory",
+      DEFAULT_DATA_DIR,
+    )
     .option("--in-memory", "keep nothing between runs (endpoints.json goes to a temporary directory)", false)
     .option(
       "--port-base <n>",
@@ -85,7 +91,11 @@ export function startBanner(stack: LocalStack): string {
     ? `in memory (nothing is kept; endpoints file ${stack.endpointsFile})`
     : `${stack.dataDir} (endpoints file ${stack.endpointsFile})`;
   const users = stack.policy.users.map((u) => `${u.username} [${u.groups.join(", ")}]`).join(", ");
-  const base = `--endpoint ${e.jitApi} --idp ${e.idp}`;
+  // The jit CLI finds the stack through endpoints.json in ./.data unless told otherwise.
+  const jit =
+    resolve(stack.dataDir) === resolve(process.cwd(), ".data")
+      ? "npx jit"
+      : `npx jit --data-dir ${stack.dataDir}`;
   return [
     "jit-access local stack is running.",
     "",
@@ -100,10 +110,10 @@ export function startBanner(stack: LocalStack): string {
     `  users            ${users || "(none: add users to the policy file to log in)"}`,
     `  revocation bound ${stack.revocationBoundSeconds} s (grant cache ${stack.revocationCacheSeconds} s + authorizer cache ${stack.authorizerCacheSeconds} s)`,
     "",
-    "Try it (another terminal):",
-    `  1. ID=$(npx jit ${base} --as alice request orders-admin --justification "fix order" --ticket INC-1 --json | jq -r .requestId)`,
-    `  2. npx jit ${base} --as bob approve "$ID"`,
-    `  3. npx jit ${base} --as alice exec "$ID" -- curl -s ${e.demoApi}/orders/ord-1001   # then: --as alice revoke "$ID"`,
+    "Try it in another terminal (docs/local.md has the full walkthrough):",
+    `  1. ID=$(${jit} --as alice request orders-admin --reason "fix an order" --ticket INC-1 --json | jq -r .requestId)`,
+    `  2. ${jit} --as bob approve "$ID"`,
+    `  3. TOKEN=$(${jit} --as alice token "$ID"); curl -H "authorization: Bearer $TOKEN" ${e.demoApi}/orders/ord-1001`,
     "",
     "Ctrl-C stops everything.",
   ].join("\n");
@@ -181,8 +191,10 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by tsx), and a
+  // second signal without a handler would kill it before the stack is stopped.
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
 }
 
 // Run only as the entry point (`tsx local/start.ts`), so tests can import the parser and banner.

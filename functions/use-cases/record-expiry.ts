@@ -87,7 +87,7 @@ export interface RecordRemovalResult {
  * Appends the audit event for a removed request: EXPIRED or DELETED as {@link classifyRemoval} decides.
  *
  * Idempotent: the event id is derived from the stream record only (`<removal time>#stream#<sequence
- * number>`), and the audit log refuses a second event with the same id, so a replayed record (Lambda
+ * number>`, the removal time being the record time, or the TTL if later, for EXPIRED), and the audit log refuses a second event with the same id, so a replayed record (Lambda
  * retries, a poller restart) finds its event already there and counts as done.
  * @throws whatever the audit log throws other than a conflict (a transient DynamoDB failure): the caller
  *   reports the record as failed so it is retried.
@@ -97,7 +97,14 @@ export async function recordRequestRemoval(
   removal: RequestRemoval,
 ): Promise<RecordRemovalResult> {
   const label = classifyRemoval(removal, nowEpochSeconds(deps.clock));
-  const at = new Date(removal.removedAtEpochSeconds * 1000).toISOString();
+  // A TTL delete happens after the TTL time, and every other event of the request happened before it;
+  // stream record times can be coarser than that (DynamoDB Local rounds them down to the minute), so an
+  // EXPIRED event is stamped no earlier than the TTL to keep the audit trail in order.
+  const removedAtSeconds =
+    label.action === "EXPIRED" && removal.ttlEpochSeconds !== undefined
+      ? Math.max(removal.removedAtEpochSeconds, removal.ttlEpochSeconds)
+      : removal.removedAtEpochSeconds;
+  const at = new Date(removedAtSeconds * 1000).toISOString();
   const details: Record<string, string | number> = {
     source: label.source,
     streamEventName: removal.streamEventName,

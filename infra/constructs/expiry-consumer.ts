@@ -47,18 +47,26 @@ export class ExpiryConsumer extends Construct {
       ...(props.handlersDir === undefined ? {} : { handlersDir: props.handlersDir }),
     });
     this.fn.useAuditTable(props.auditTable, ["dynamodb:PutItem"]);
-    // Stream read on this one stream. (Table.grantStreamRead would add dynamodb:ListStreams on "*".)
+    // Stream read on this one stream. (Table.grantStreamRead does the same; it is done by hand here so the
+    // statements are explicit.)
     this.fn.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        actions: [
-          "dynamodb:DescribeStream",
-          "dynamodb:GetRecords",
-          "dynamodb:GetShardIterator",
-          "dynamodb:ListStreams",
-        ],
+        actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
         resources: [streamArn],
       }),
     );
+    // Lambda requires ListStreams to create the mapping, and ListStreams supports no resource-level
+    // permission (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html).
+    this.fn.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ["dynamodb:ListStreams"], resources: ["*"] }),
+    );
+    Validations.of(this.fn.role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "Besides X-Ray (see JitFunction), dynamodb:ListStreams, which Lambda needs for a stream event source " +
+        "mapping, supports no resource-level permissions; it returns stream ARNs only, never data. Reading " +
+        "records is limited to the Requests stream.",
+    });
 
     this.failures = new sqs.Queue(this, "OnFailure", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -116,7 +116,8 @@ export function validateAuthorizerResponse(value: unknown): AuthorizerPolicy | s
   if (!("Statement" in doc)) return "policyDocument has no Statement";
   const context: AuthorizerContext = {};
   if (response.context !== undefined && response.context !== null) {
-    if (typeof response.context !== "object" || Array.isArray(response.context)) return "context is not an object";
+    if (typeof response.context !== "object" || Array.isArray(response.context))
+      return "context is not an object";
     for (const [key, v] of Object.entries(response.context as Record<string, unknown>)) {
       if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
         return `context value "${key}" is not a string, number or boolean`;

@@ -41,7 +41,11 @@ export const GATEWAY_RESPONSES = {
     message: null,
   },
   /** The Lambda integration failed or returned a malformed proxy result (`DEFAULT_5XX`). */
-  integrationFailure: { statusCode: 502, errorType: "InternalServerErrorException", message: "Internal server error" },
+  integrationFailure: {
+    statusCode: 502,
+    errorType: "InternalServerErrorException",
+    message: "Internal server error",
+  },
   /** The integration did not answer within the integration timeout (`INTEGRATION_TIMEOUT`). */
   integrationTimeout: { statusCode: 504, errorType: "", message: "Endpoint request timed out" },
   /** Body larger than the limit (`REQUEST_TOO_LARGE`). */

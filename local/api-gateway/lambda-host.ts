@@ -83,12 +83,21 @@ function exitPayload(reason: string): LambdaErrorPayload {
 
 function spawnWorker(data: WorkerData, env: Record<string, string>): Promise<RunningWorker> {
   const worker = new Worker(new URL("./lambda-worker.mjs", import.meta.url), { workerData: data, env });
-  const pending = new Map<string, { name: string; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const pending = new Map<
+    string,
+    { name: string; resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
   const running: RunningWorker = {
     dead: false,
     invoke(name, event, deadlineMs) {
       const id = randomUUID();
-      const message: HostToWorker = { type: "invoke", id, name, eventJson: JSON.stringify(event), deadlineMs };
+      const message: HostToWorker = {
+        type: "invoke",
+        id,
+        name,
+        eventJson: JSON.stringify(event),
+        deadlineMs,
+      };
       return new Promise((resolve, reject) => {
         pending.set(id, { name, resolve, reject });
         worker.postMessage(message);

@@ -105,7 +105,10 @@ function requestTime(ms: number): string {
   )}:${pad(d.getUTCSeconds())} +0000`;
 }
 
-function requestContext<A>(facts: RequestFacts, authorizer: A): APIGatewayEventRequestContextWithAuthorizer<A> {
+function requestContext<A>(
+  facts: RequestFacts,
+  authorizer: A,
+): APIGatewayEventRequestContextWithAuthorizer<A> {
   const { request, location } = facts;
   return {
     accountId: location.accountId ?? LOCAL_ACCOUNT_ID,

@@ -218,7 +218,8 @@ export function proxyResultToResponse(result: unknown, requestId: string): Gatew
   if (typeof result !== "object" || result === null || Array.isArray(result)) return undefined;
   const r = result as Record<string, unknown>;
   const status = r.statusCode;
-  if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599) return undefined;
+  if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599)
+    return undefined;
   if (r.body !== undefined && r.body !== null && typeof r.body !== "string") return undefined;
   const headers: Record<string, string | string[]> = {};
   if (r.headers !== undefined && r.headers !== null) {

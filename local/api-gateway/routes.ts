@@ -46,7 +46,8 @@ export function compileRoutes<T>(routes: readonly RouteDefinition<T>[]): RouteTa
     const segments = splitPath(route.resource).map((part): Segment => {
       const param = /^\{([A-Za-z0-9_]+)\}$/.exec(part);
       if (param?.[1]) return { kind: "param", name: param[1] };
-      if (/[{}]/.test(part)) throw new Error(`resource "${route.resource}" has a malformed segment "${part}"`);
+      if (/[{}]/.test(part))
+        throw new Error(`resource "${route.resource}" has a malformed segment "${part}"`);
       return { kind: "literal", value: part };
     });
     return { route, segments };

@@ -81,7 +81,12 @@ export function serveRestApi(
   }, options.port);
 }
 
-async function serveOne(api: RestApi, req: IncomingMessage, res: ServerResponse, limit: number): Promise<void> {
+async function serveOne(
+  api: RestApi,
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+): Promise<void> {
   try {
     const body = await readBody(req, limit);
     if (body === "too-large") {

@@ -19,7 +19,12 @@ afterAll(async () => {
 });
 
 async function start(options: { keyFile?: string; port?: number } = {}): Promise<DevIdp> {
-  const idp = await startDevIdp({ users: USERS, groupsClaim: "groups", port: options.port ?? 0, keyFile: options.keyFile });
+  const idp = await startDevIdp({
+    users: USERS,
+    groupsClaim: "groups",
+    port: options.port ?? 0,
+    keyFile: options.keyFile,
+  });
   idps.push(idp);
   return idp;
 }

@@ -20,7 +20,12 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-type RequestBody = { requestId: string; status: string; approvals: { approver: string }[]; breakGlass: boolean };
+type RequestBody = {
+  requestId: string;
+  status: string;
+  approvals: { approver: string }[];
+  breakGlass: boolean;
+};
 
 describe("two-approver entitlement (payments-refund, minApprovals 2)", () => {
   it("stays pending after one approval, refuses the requester and a repeated approver, opens after the second", async () => {
@@ -52,10 +57,16 @@ describe("two-approver entitlement (payments-refund, minApprovals 2)", () => {
     expect((await callDemo(stack, token, "GET", "/payments/pay-2001")).status).toBe(200);
     const refund = await callDemo(stack, token, "POST", "/payments/pay-2001/refund");
     expect(refund.status).toBe(200);
-    expect(refund.body).toMatchObject({ refund: { paymentId: "pay-2001" }, caller: { scope: "payments-refund" } });
+    expect(refund.body).toMatchObject({
+      refund: { paymentId: "pay-2001" },
+      caller: { scope: "payments-refund" },
+    });
     expect((await callDemo(stack, token, "GET", "/orders")).status).toBe(403);
 
-    const audit = await alice.call<{ events: { action: string; actor: string }[] }>("GET", `/requests/${id}/audit`);
+    const audit = await alice.call<{ events: { action: string; actor: string }[] }>(
+      "GET",
+      `/requests/${id}/audit`,
+    );
     expect(audit.body.events.map((e) => `${e.action}:${e.actor}`)).toEqual([
       "REQUESTED:alice",
       "APPROVAL_RECORDED:bob",
@@ -85,7 +96,9 @@ describe("auto-approve entitlement (orders-read)", () => {
     const token = await accessToken(alice, created.body.requestId);
     expect((await callDemo(stack, token, "GET", "/orders")).status).toBe(200);
     expect((await callDemo(stack, token, "GET", "/orders/ord-1001")).status).toBe(200);
-    expect((await callDemo(stack, token, "POST", "/orders", { item: "cable", quantity: 1 })).status).toBe(403);
+    expect((await callDemo(stack, token, "POST", "/orders", { item: "cable", quantity: 1 })).status).toBe(
+      403,
+    );
     const audit = await alice.call<{ events: { action: string }[] }>(
       "GET",
       `/requests/${created.body.requestId}/audit`,

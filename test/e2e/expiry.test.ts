@@ -1,6 +1,7 @@
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbAuditLog } from "../../functions/adapters/dynamodb/dynamodb-audit-log.js";
 import { TTL_ATTRIBUTE } from "../../functions/adapters/dynamodb/table-definitions.js";
@@ -16,7 +17,6 @@ import {
   waitUntil,
   writeTempPolicy,
 } from "./local-stack-client.js";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 
 /** A policy whose only entitlement lasts at most 5 seconds. */
 const SHORT_POLICY = `
@@ -43,7 +43,9 @@ beforeAll(async () => {
   stack = await startTestStack({ configFile: policyFile });
   alice = await jitUser(stack, "alice");
   // Warm the functions (first invocations fetch keys), so the timed grants below are not spent on cold starts.
-  const warm = await alice.call<{ requestId: string }>("POST", "/requests", { entitlement: "orders-glimpse" });
+  const warm = await alice.call<{ requestId: string }>("POST", "/requests", {
+    entitlement: "orders-glimpse",
+  });
   await callDemo(stack, await accessToken(alice, warm.body.requestId), "GET", "/orders");
 });
 
@@ -54,9 +56,13 @@ afterAll(async () => {
 
 describe("grant expiry", () => {
   it("refuses a short grant once it has expired, and shows it as EXPIRED", async () => {
-    const created = await alice.call<{ requestId: string; expiresAt: string; status: string }>("POST", "/requests", {
-      entitlement: "orders-glimpse",
-    });
+    const created = await alice.call<{ requestId: string; expiresAt: string; status: string }>(
+      "POST",
+      "/requests",
+      {
+        entitlement: "orders-glimpse",
+      },
+    );
     expect(created.status).toBe(201);
     expect(created.body.status).toBe("APPROVED");
     const id = created.body.requestId;
@@ -66,10 +72,13 @@ describe("grant expiry", () => {
     const token = await accessToken(alice, id);
     expect((await callDemo(stack, token, "GET", "/orders")).status).toBe(200);
 
-    const refused = await waitUntil(async () => {
-      const status = (await callDemo(stack, token, "GET", "/orders")).status;
-      return status === 403 || status === 401;
-    }, 5_000 + stack.revocationBoundSeconds * 1000 + 3_000);
+    const refused = await waitUntil(
+      async () => {
+        const status = (await callDemo(stack, token, "GET", "/orders")).status;
+        return status === 403 || status === 401;
+      },
+      5_000 + stack.revocationBoundSeconds * 1000 + 3_000,
+    );
     expect(refused).toBeDefined();
     // Never refused early: the grant was usable until it expired.
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAtMs);
@@ -97,7 +106,9 @@ describe("grant expiry", () => {
       // DynamoDB Local's TTL sweeper did not delete expired items within five minutes when measured
       // (build 2026-01-16), so the test deletes the expired item itself, as the sweeper would: the stream
       // then carries a REMOVE whose old image has a past TTL, exactly what the expiry handler must audit.
-      await client.send(new DeleteItemCommand({ TableName: stack.tables.requests, Key: { requestId: { S: id } } }));
+      await client.send(
+        new DeleteItemCommand({ TableName: stack.tables.requests, Key: { requestId: { S: id } } }),
+      );
 
       const audit = new DynamoDbAuditLog(documents, stack.tables.audit);
       const tookMs = await waitUntil(

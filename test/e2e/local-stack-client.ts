@@ -42,7 +42,8 @@ export async function login(stack: LocalStack, username: string): Promise<string
     method: "POST",
     body: { username },
   });
-  if (answer.status !== 200) throw new Error(`login as ${username} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 200)
+    throw new Error(`login as ${username} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body.id_token;
 }
 
@@ -64,14 +65,21 @@ export async function jitUser(stack: LocalStack, username: string): Promise<JitU
 }
 
 /** Calls the demo API with an access token. */
-export function callDemo(stack: LocalStack, accessToken: string, method: string, path: string, body?: unknown) {
+export function callDemo(
+  stack: LocalStack,
+  accessToken: string,
+  method: string,
+  path: string,
+  body?: unknown,
+) {
   return http(`${stack.endpoints.demoApi}${path}`, { method, bearer: accessToken, body });
 }
 
 /** Asks for an access token of request `id` as `user`; throws unless 201. */
 export async function accessToken(user: JitUser, id: string): Promise<string> {
   const answer = await user.call<{ access_token: string }>("POST", `/requests/${id}/token`);
-  if (answer.status !== 201) throw new Error(`token for ${id} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
+  if (answer.status !== 201)
+    throw new Error(`token for ${id} failed: ${answer.status} ${JSON.stringify(answer.body)}`);
   return answer.body.access_token;
 }
 

@@ -47,7 +47,12 @@ async function freePortRun(): Promise<number> {
 }
 
 /** Runs `npm start`'s entry (`tsx local/start.ts`) with `args`. */
-function startCli(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exit: Promise<number | null> } {
+function startCli(args: string[]): {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+} {
   const child = spawn(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["local/start.ts", ...args], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
@@ -84,7 +89,9 @@ describe("data directory across restarts", () => {
     cleanups.push(() => stack.stop());
     expect(readEndpointsFile(dataDir)).toEqual(stack.endpoints);
     const alice = await jitUser(stack, "alice");
-    const created = await alice.call<{ requestId: string }>("POST", "/requests", { entitlement: "orders-read" });
+    const created = await alice.call<{ requestId: string }>("POST", "/requests", {
+      entitlement: "orders-read",
+    });
     expect(created.status).toBe(201);
     const id = created.body.requestId;
     const token = await accessToken(alice, id);
@@ -117,7 +124,9 @@ describe("ports already in use", () => {
     cleanups.push(() => first.stop());
 
     const message = `port ${base} is in use — is jit-access already running? Stop it or use --port-base`;
-    await expect(startLocalStack({ portBase: base, inMemory: true })).rejects.toThrow(new PortInUseError(base));
+    await expect(startLocalStack({ portBase: base, inMemory: true })).rejects.toThrow(
+      new PortInUseError(base),
+    );
 
     const cli = startCli(["--in-memory", "--port-base", String(base)]);
     expect(await cli.exit).toBe(1);
@@ -134,7 +143,11 @@ describe("npm start", () => {
   it("prints its URLs and walkthrough, serves, and on SIGINT stops everything it started", async () => {
     const base = await freePortRun();
     const cli = startCli(["--in-memory", "--port-base", String(base), "--quiet"]);
-    const up = await waitUntil(async () => cli.stdout().includes("Ctrl-C stops everything") || cli.child.exitCode !== null, 80_000, 250);
+    const up = await waitUntil(
+      async () => cli.stdout().includes("Ctrl-C stops everything") || cli.child.exitCode !== null,
+      80_000,
+      250,
+    );
     expect(up, cli.stderr()).toBeDefined();
     const banner = cli.stdout();
     expect(banner).toContain(`JIT API          http://127.0.0.1:${base}`);

@@ -55,7 +55,9 @@ describe("local stack walkthrough", () => {
     expect(offGrant.status).toBe(403);
     expect(String(offGrant.body.message)).toMatch(/^User is not authorized to access this resource/);
 
-    const revoked = await alice.call<{ status: string }>("POST", `/requests/${id}/revoke`, { reason: "done" });
+    const revoked = await alice.call<{ status: string }>("POST", `/requests/${id}/revoke`, {
+      reason: "done",
+    });
     expect(revoked.status).toBe(200);
     expect(revoked.body.status).toBe("REVOKED");
     const revokedAt = Date.now();
@@ -77,7 +79,10 @@ describe("local stack walkthrough", () => {
     expect((await alice.call("POST", `/requests/${id}/token`)).status).toBeGreaterThanOrEqual(400);
 
     // The audit trail lists every step, oldest first.
-    const audit = await alice.call<{ events: { action: string; actor: string }[] }>("GET", `/requests/${id}/audit`);
+    const audit = await alice.call<{ events: { action: string; actor: string }[] }>(
+      "GET",
+      `/requests/${id}/audit`,
+    );
     expect(audit.status).toBe(200);
     expect(audit.body.events.map((e) => `${e.action}:${e.actor}`)).toEqual([
       "REQUESTED:alice",
@@ -118,7 +123,9 @@ describe("JIT API through the emulator", () => {
 
   it("refuses an identity token on the demo API and an access token on the JIT API", async () => {
     expect((await callDemo(stack, alice.idToken, "GET", "/orders")).status).toBe(401);
-    const created = await alice.call<{ requestId: string }>("POST", "/requests", { entitlement: "orders-read" });
+    const created = await alice.call<{ requestId: string }>("POST", "/requests", {
+      entitlement: "orders-read",
+    });
     const token = await accessToken(alice, created.body.requestId);
     expect((await http(`${stack.endpoints.jitApi}/entitlements`, { bearer: token })).status).toBe(401);
   });
@@ -134,7 +141,9 @@ describe("JIT API through the emulator", () => {
   });
 
   it("passes ?mine as a query parameter with an empty value, so listing works", async () => {
-    const created = await alice.call<{ requestId: string }>("POST", "/requests", { entitlement: "orders-read" });
+    const created = await alice.call<{ requestId: string }>("POST", "/requests", {
+      entitlement: "orders-read",
+    });
     const mine = await alice.call<{ requests: { requestId: string }[] }>("GET", "/requests?mine");
     expect(mine.status).toBe(200);
     expect(mine.body.requests.map((r) => r.requestId)).toContain(created.body.requestId);

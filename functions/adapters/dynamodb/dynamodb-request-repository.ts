@@ -11,8 +11,19 @@ import type { RequestTransition } from "../../domain/request-transitions.js";
 import type { ListOptions, RequestRepository } from "../../ports/request-repository.js";
 import type { DynamoDbAuditLog } from "./dynamodb-audit-log.js";
 import { DynamoDbRequestReader } from "./dynamodb-request-reader.js";
-import { fromRequestItem, type RequestItem, toRequestItem, ttlEpochSeconds } from "./request-item.js";
-import { REQUESTS_BY_REQUESTER_INDEX, REQUESTS_PENDING_INDEX, TTL_ATTRIBUTE } from "./table-definitions.js";
+import {
+  fromRequestItem,
+  type RequestItem,
+  statusEntitlementKey,
+  toRequestItem,
+  ttlEpochSeconds,
+} from "./request-item.js";
+import {
+  REQUESTS_BY_REQUESTER_INDEX,
+  REQUESTS_PENDING_INDEX,
+  STATUS_ENTITLEMENT_ATTRIBUTE,
+  TTL_ATTRIBUTE,
+} from "./table-definitions.js";
 
 /**
  * Fields a transition may change. Everything else (requester, entitlement, audience, duration,
@@ -32,9 +43,6 @@ const MUTABLE_FIELDS = [
   "revokeReason",
   "updatedAt",
 ] as const satisfies readonly (keyof AccessRequest)[];
-
-/** Sparse index key that exists only while a request is PENDING (see request-item.ts). */
-const PENDING_KEY = "pendingEntitlement";
 
 /** Items per DynamoDB Query page, and the most pages one list reads (bounded work per call). */
 const PAGE_SIZE = 100;
@@ -106,10 +114,9 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
         removes.push(`#f_${field}`);
       }
     }
-    if (after.status !== "PENDING") {
-      names["#pending"] = PENDING_KEY;
-      removes.push("#pending");
-    }
+    names["#statusEntitlement"] = STATUS_ENTITLEMENT_ATTRIBUTE;
+    values[":statusEntitlement"] = statusEntitlementKey(after.status, after.entitlementId);
+    sets.push("#statusEntitlement = :statusEntitlement");
     await this.transact(
       [
         {
@@ -152,9 +159,10 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
       {
         TableName: this.tableName,
         IndexName: REQUESTS_PENDING_INDEX,
-        KeyConditionExpression: `${PENDING_KEY} = :e${after === undefined ? "" : " AND createdAt >= :after"}`,
+        KeyConditionExpression: `#se = :e${after === undefined ? "" : " AND createdAt >= :after"}`,
+        ExpressionAttributeNames: { "#se": STATUS_ENTITLEMENT_ATTRIBUTE },
         ExpressionAttributeValues: {
-          ":e": entitlementId,
+          ":e": statusEntitlementKey("PENDING", entitlementId),
           ...(after === undefined ? {} : { ":after": after }),
         },
         ScanIndexForward: true,

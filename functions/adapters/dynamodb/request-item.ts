@@ -1,6 +1,6 @@
 import type { AccessRequest, StoredStatus } from "../../domain/access-request.js";
 import { isoToMs } from "../../domain/access-request.js";
-import { TTL_ATTRIBUTE } from "./table-definitions.js";
+import { STATUS_ENTITLEMENT_ATTRIBUTE, TTL_ATTRIBUTE } from "./table-definitions.js";
 
 /** A Requests table item as lib-dynamodb (un)marshals it. */
 export type RequestItem = Record<string, unknown>;
@@ -23,10 +23,18 @@ export function ttlEpochSeconds(request: AccessRequest): number {
   return Math.ceil(isoToMs(source) / 1000);
 }
 
-/** Entity → item: adds the TTL attribute and, while PENDING, the sparse pending-index key. */
+/** The status/entitlement index key, `PENDING#orders-admin`. */
+export function statusEntitlementKey(status: StoredStatus, entitlementId: string): string {
+  return `${status}#${entitlementId}`;
+}
+
+/** Entity → item: adds the TTL attribute and the status/entitlement index key. */
 export function toRequestItem(request: AccessRequest): RequestItem {
-  const item: RequestItem = { ...request, [TTL_ATTRIBUTE]: ttlEpochSeconds(request) };
-  if (request.status === "PENDING") item.pendingEntitlement = request.entitlementId;
+  const item: RequestItem = {
+    ...request,
+    [TTL_ATTRIBUTE]: ttlEpochSeconds(request),
+    [STATUS_ENTITLEMENT_ATTRIBUTE]: statusEntitlementKey(request.status, request.entitlementId),
+  };
   for (const [k, v] of Object.entries(item)) if (v === undefined) delete item[k];
   return item;
 }

@@ -18,7 +18,9 @@ export type RequestsStreamRecord =
  * `unusable` with a reason that is safe to log (no item contents).
  *
  * The event name is matched ignoring case and surrounding spaces, because emulators and replicas do not
- * all spell it as the SDK's `OperationType`; any other name is unusable.
+ * all spell it as the SDK's `OperationType`; a record under another name that has an old image and no
+ * new image (DynamoDB Local's TTL deletes arrive as `UNKNOWN_TO_SDK_VERSION`) is a removal; anything
+ * else is unusable.
  * Source: https://docs.aws.amazon.com/amazondynamodbstreams/latest/APIReference/API_Record.html and
  * https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html
  * @param record a `DynamoDBStreamEvent.Records` element, typed `unknown` because it is not trusted.
@@ -41,7 +43,11 @@ export function parseRequestsStreamRecord(record: unknown): RequestsStreamRecord
   }
   const name = eventName?.trim().toUpperCase();
   if (name === "INSERT" || name === "MODIFY") return { kind: "ignored", eventName: name };
-  if (name !== "REMOVE") return unusable("unknown eventName");
+  // DynamoDB Local emits its TTL deletes as `UNKNOWN_TO_SDK_VERSION` (the Java SDK's placeholder for an
+  // operation type it cannot name): a record with an old image and no new image is a removal whatever
+  // it is called.
+  const removalShape = isObject(stream.OldImage) && stream.NewImage === undefined;
+  if (name !== "REMOVE" && !removalShape) return unusable("unknown eventName");
 
   const removedAt = stream.ApproximateCreationDateTime;
   if (typeof removedAt !== "number" || !Number.isFinite(removedAt) || removedAt <= 0) {

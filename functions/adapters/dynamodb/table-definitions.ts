@@ -44,10 +44,14 @@ export interface TableDefinition {
 /** GSI listing a requester's requests, newest first (`GET /requests?mine`). */
 export const REQUESTS_BY_REQUESTER_INDEX = "byRequester";
 /**
- * Sparse GSI of PENDING requests per entitlement (`GET /requests?pending`): the `pendingEntitlement`
- * attribute exists only while a request is PENDING, so the index holds nothing else.
+ * GSI of requests by status and entitlement (`GET /requests?pending` queries `PENDING#<entitlement>`).
+ * Not sparse on purpose: every item carries every GSI key attribute, because DynamoDB Local's TTL sweeper
+ * stops for good on a table where an expired item lacks one (observed with DynamoDB Local 3.3.0), and
+ * the local stack relies on real TTL deletes.
  */
-export const REQUESTS_PENDING_INDEX = "pendingByEntitlement";
+export const REQUESTS_PENDING_INDEX = "byStatusEntitlement";
+/** Attribute holding `<status>#<entitlementId>`, the partition key of {@link REQUESTS_PENDING_INDEX}. */
+export const STATUS_ENTITLEMENT_ATTRIBUTE = "statusEntitlement";
 
 /** Requests: one item per access request / grant, keyed by request id. */
 export const REQUESTS_TABLE: TableDefinition = {
@@ -61,7 +65,7 @@ export const REQUESTS_TABLE: TableDefinition = {
     },
     {
       indexName: REQUESTS_PENDING_INDEX,
-      partitionKey: { name: "pendingEntitlement", type: "S" },
+      partitionKey: { name: STATUS_ENTITLEMENT_ATTRIBUTE, type: "S" },
       sortKey: { name: "createdAt", type: "S" },
     },
   ],

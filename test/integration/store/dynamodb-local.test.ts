@@ -1,11 +1,15 @@
-import { ConditionalCheckFailedException, DescribeTableCommand, DescribeTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   REQUESTS_BY_REQUESTER_INDEX,
   REQUESTS_PENDING_INDEX,
-  TTL_ATTRIBUTE,
   type TableNames,
+  TTL_ATTRIBUTE,
 } from "../../../functions/adapters/dynamodb/table-definitions.js";
 import { createTestTables, testDynamoDbClient } from "../../helpers/dynamodb.js";
 
@@ -32,7 +36,12 @@ describe("DynamoDB Local harness", () => {
   });
 
   it("writes, reads and conditionally updates an item, refusing a stale version", async () => {
-    await doc.send(new PutCommand({ TableName: tables.requests, Item: { requestId: "r-1", status: "PENDING", version: 1 } }));
+    await doc.send(
+      new PutCommand({
+        TableName: tables.requests,
+        Item: { requestId: "r-1", status: "PENDING", version: 1 },
+      }),
+    );
     const update = (expectedVersion: number) =>
       doc.send(
         new UpdateCommand({
@@ -41,12 +50,19 @@ describe("DynamoDB Local harness", () => {
           UpdateExpression: "SET #s = :next, version = version + :one",
           ConditionExpression: "#s = :expected AND version = :v",
           ExpressionAttributeNames: { "#s": "status" },
-          ExpressionAttributeValues: { ":next": "APPROVED", ":expected": "PENDING", ":v": expectedVersion, ":one": 1 },
+          ExpressionAttributeValues: {
+            ":next": "APPROVED",
+            ":expected": "PENDING",
+            ":v": expectedVersion,
+            ":one": 1,
+          },
         }),
       );
     await update(1);
     await expect(update(1)).rejects.toBeInstanceOf(ConditionalCheckFailedException);
-    const { Item } = await doc.send(new GetCommand({ TableName: tables.requests, Key: { requestId: "r-1" }, ConsistentRead: true }));
+    const { Item } = await doc.send(
+      new GetCommand({ TableName: tables.requests, Key: { requestId: "r-1" }, ConsistentRead: true }),
+    );
     expect(Item).toEqual({ requestId: "r-1", status: "APPROVED", version: 2 });
   });
 
@@ -55,7 +71,11 @@ describe("DynamoDB Local harness", () => {
       doc.send(
         new PutCommand({
           TableName: tables.audit,
-          Item: { requestId: "r-1", eventId: "2026-01-01T00:00:00.000Z#v0001#REQUESTED", action: "REQUESTED" },
+          Item: {
+            requestId: "r-1",
+            eventId: "2026-01-01T00:00:00.000Z#v0001#REQUESTED",
+            action: "REQUESTED",
+          },
           ConditionExpression: "attribute_not_exists(eventId)",
         }),
       );

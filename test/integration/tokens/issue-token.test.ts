@@ -22,7 +22,7 @@ import { KmsTokenSigner } from "../../../functions/adapters/kms/kms-token-signer
 import { createDocumentClient } from "../../../functions/composition/workflow.js";
 import { ENV } from "../../../functions/config/environment.js";
 import type { AccessRequest } from "../../../functions/domain/access-request.js";
-import { systemClock } from "../../../functions/domain/clock.js";
+import { ManualClock, systemClock } from "../../../functions/domain/clock.js";
 import {
   createIssueTokenHandler,
   handler as issueTokenLambda,
@@ -197,9 +197,13 @@ describe("token issue against DynamoDB Local and the KMS-compatible endpoint", (
   });
 
   it("H15: refuses a grant whose expiresAt is 60 s past but still stored, with 410 and no KMS call", async () => {
-    const grant = await storeGrant({ remainingSeconds: -60 });
+    // "TTL is late": the stored grant ends in an hour by DynamoDB's clock (so DynamoDB Local's TTL sweeper
+    // leaves it alone), and the issuer's clock is 60 s past that end.
+    const grant = await storeGrant({ remainingSeconds: 3_600 });
+    const lateClock = new ManualClock(Date.parse(grant.expiresAt as string) + 60_000);
+    const lateIssuer = createIssueTokenHandler({ ...deps, clock: lateClock }, quietLogger());
     const signs = kms.server.callCount("Sign");
-    const response = await issueHandler(tokenRequestEvent(grant.requestId, { sub: "alice" }));
+    const response = await lateIssuer(tokenRequestEvent(grant.requestId, { sub: "alice" }));
     expect(response.statusCode).toBe(410);
     expect(json(response)).toMatchObject({ code: "expired" });
     expect(kms.server.callCount("Sign")).toBe(signs);

@@ -83,7 +83,7 @@ describe("H15 TTL is late", () => {
     const id = created.body.requestId;
     expect(ids(await h.list(bob, { pending: "" }))).toContain(id);
     h.clock.advance(HOUR_MS + 60_000);
-    expect(await rawItem(id)).toHaveProperty("pendingEntitlement", "ops-read");
+    expect(await rawItem(id)).toHaveProperty("statusEntitlement", "PENDING#ops-read");
     expect(ids(await h.list(bob, { pending: "" }))).not.toContain(id);
     expect(ids(await h.list(mallory, { mine: "" }))).not.toContain(id);
   });

@@ -99,7 +99,7 @@ describe("full lifecycle through the handlers", () => {
         Key: { requestId: id },
       }),
     );
-    expect(raw.Item).not.toHaveProperty("pendingEntitlement");
+    expect(raw.Item).toHaveProperty("statusEntitlement", "APPROVED#db-admin");
   });
 
   it("starts the window at a later startsAt instead of at approval", async () => {

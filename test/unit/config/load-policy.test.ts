@@ -42,7 +42,11 @@ describe("policy configuration", () => {
     const byId = new Map(policy.entitlements.map((e) => [e.id, e]));
     expect(policy.tokenTtlSeconds).toBe(900);
     expect(byId.get("orders-read")).toMatchObject({ autoApprove: true, audience: "orders-api" });
-    expect(byId.get("orders-admin")).toMatchObject({ minApprovals: 1, approverGroups: ["sre"], maxDurationSeconds: 14_400 });
+    expect(byId.get("orders-admin")).toMatchObject({
+      minApprovals: 1,
+      approverGroups: ["sre"],
+      maxDurationSeconds: 14_400,
+    });
     expect(byId.get("payments-refund")).toMatchObject({ minApprovals: 2 });
     expect(byId.get("orders-break-glass")).toMatchObject({ breakGlass: true });
     expect(policy.users.map((u) => u.username)).toEqual(["alice", "bob", "carol", "dave"]);
@@ -63,11 +67,15 @@ describe("policy configuration", () => {
   });
 
   it("names the file, field and problem for an unknown field", () => {
-    expect(errorFor(policyWith({ approvers: ["sre"] }))).toMatch(/policy\.yaml: entitlements\[0\]: unknown field "approvers"/);
+    expect(errorFor(policyWith({ approvers: ["sre"] }))).toMatch(
+      /policy\.yaml: entitlements\[0\]: unknown field "approvers"/,
+    );
   });
 
   it("refuses an unknown top-level field", () => {
-    expect(errorFor(policyWith({}, { tokenTTL: "PT5M" }))).toMatch(/policy\.yaml: \(root\): unknown field "tokenTTL"/);
+    expect(errorFor(policyWith({}, { tokenTTL: "PT5M" }))).toMatch(
+      /policy\.yaml: \(root\): unknown field "tokenTTL"/,
+    );
   });
 
   it("refuses a bad duration, naming the field", () => {
@@ -77,11 +85,15 @@ describe("policy configuration", () => {
   });
 
   it("refuses a duration in months, whose length varies", () => {
-    expect(errorFor(policyWith({ maxDuration: "P1M" }))).toMatch(/entitlements\[0\]\.maxDuration: .*years or months/);
+    expect(errorFor(policyWith({ maxDuration: "P1M" }))).toMatch(
+      /entitlements\[0\]\.maxDuration: .*years or months/,
+    );
   });
 
   it("refuses minApprovals below 1", () => {
-    expect(errorFor(policyWith({ minApprovals: 0 }))).toMatch(/entitlements\[0\]\.minApprovals: must be at least 1/);
+    expect(errorFor(policyWith({ minApprovals: 0 }))).toMatch(
+      /entitlements\[0\]\.minApprovals: must be at least 1/,
+    );
   });
 
   it("refuses an entitlement that needs approval but names no approver group", () => {
@@ -95,7 +107,9 @@ describe("policy configuration", () => {
   });
 
   it("refuses empty permissions", () => {
-    expect(errorFor(policyWith({ permissions: [] }))).toMatch(/entitlements\[0\]\.permissions: must list at least one permission/);
+    expect(errorFor(policyWith({ permissions: [] }))).toMatch(
+      /entitlements\[0\]\.permissions: must list at least one permission/,
+    );
   });
 
   it("refuses a permission with an unknown method", () => {
@@ -114,7 +128,9 @@ describe("policy configuration", () => {
     const text = JSON.stringify({
       entitlements: [JSON.parse(policyWith({})).entitlements[0], JSON.parse(policyWith({})).entitlements[0]],
     });
-    expect(errorFor(text)).toMatch(/entitlements\[1\]\.id: duplicate id "orders-admin" \(also entitlements\[0\]\)/);
+    expect(errorFor(text)).toMatch(
+      /entitlements\[1\]\.id: duplicate id "orders-admin" \(also entitlements\[0\]\)/,
+    );
   });
 
   it("refuses a ticket pattern that does not compile", () => {
@@ -130,15 +146,21 @@ describe("policy configuration", () => {
   });
 
   it("refuses autoApprove combined with breakGlass", () => {
-    expect(errorFor(policyWith({ autoApprove: true, breakGlass: true }))).toMatch(/entitlements\[0\]\.breakGlass: cannot be combined/);
+    expect(errorFor(policyWith({ autoApprove: true, breakGlass: true }))).toMatch(
+      /entitlements\[0\]\.breakGlass: cannot be combined/,
+    );
   });
 
   it("refuses a field of the wrong type, naming it", () => {
-    expect(errorFor(policyWith({ requireJustification: "yes" }))).toMatch(/entitlements\[0\]\.requireJustification: /);
+    expect(errorFor(policyWith({ requireJustification: "yes" }))).toMatch(
+      /entitlements\[0\]\.requireJustification: /,
+    );
   });
 
   it("reports YAML syntax errors with the file name", () => {
-    expect(errorFor("entitlements: [\n  - id: x", "broken.yaml")).toMatch(/^broken\.yaml: not valid YAML\/JSON/);
+    expect(errorFor("entitlements: [\n  - id: x", "broken.yaml")).toMatch(
+      /^broken\.yaml: not valid YAML\/JSON/,
+    );
   });
 
   it("reports every problem at once, one line each", () => {
@@ -147,7 +169,9 @@ describe("policy configuration", () => {
   });
 
   it("names a missing file", () => {
-    expect(() => loadPolicyFile("/nonexistent/policy.yaml")).toThrow(/\/nonexistent\/policy\.yaml: cannot read policy file/);
+    expect(() => loadPolicyFile("/nonexistent/policy.yaml")).toThrow(
+      /\/nonexistent\/policy\.yaml: cannot read policy file/,
+    );
   });
 
   it("reads YAML files from disk", () => {

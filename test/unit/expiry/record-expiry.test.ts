@@ -98,6 +98,14 @@ function streamRecord(overrides: Record<string, unknown> = {}, dynamodb: Record<
 }
 
 describe("parseRequestsStreamRecord", () => {
+  it("reads DynamoDB Local's TTL delete (UNKNOWN_TO_SDK_VERSION, old image, no new image) as a removal", () => {
+    const parsed = parseRequestsStreamRecord(streamRecord({ eventName: "UNKNOWN_TO_SDK_VERSION" }));
+    expect(parsed).toMatchObject({
+      kind: "removal",
+      removal: { requestId: "r-9", remover: "none", streamEventName: "UNKNOWN_TO_SDK_VERSION" },
+    });
+  });
+
   it("reads a REMOVE's old image from DynamoDB JSON", () => {
     expect(parseRequestsStreamRecord(streamRecord())).toEqual({
       kind: "removal",
@@ -147,8 +155,16 @@ describe("parseRequestsStreamRecord", () => {
   it.each([
     ["not an object", "REMOVE", /not an object/],
     ["without a dynamodb member", { eventName: "REMOVE" }, /no dynamodb member/],
-    ["with an unknown event name", streamRecord({ eventName: "ERASE" }), /unknown eventName/],
-    ["without an event name", streamRecord({ eventName: undefined }), /unknown eventName/],
+    [
+      "with an unknown event name and a new image",
+      streamRecord({ eventName: "ERASE" }, { NewImage: oldImage }),
+      /unknown eventName/,
+    ],
+    [
+      "without an event name, with a new image",
+      streamRecord({ eventName: undefined }, { NewImage: oldImage }),
+      /unknown eventName/,
+    ],
     ["without a sequence number", streamRecord({}, { SequenceNumber: undefined }), /sequence number/],
     [
       "without a creation time",

@@ -7,7 +7,12 @@ import type { RouteDefinition } from "../../../local/api-gateway/routes.js";
 
 const PREFIX = "arn:aws:execute-api:us-east-1:000000000000:api1/local";
 
-function request(method: string, url: string, headers: Record<string, string> = {}, body = ""): GatewayRequest {
+function request(
+  method: string,
+  url: string,
+  headers: Record<string, string> = {},
+  body = "",
+): GatewayRequest {
   const q = url.indexOf("?");
   return {
     method,
@@ -31,14 +36,19 @@ function scriptedAuthorizer(ttlSeconds: number) {
       resultTtlSeconds: ttlSeconds,
       async invoke(event: APIGatewayRequestAuthorizerEvent) {
         calls.push(event);
-        const token = (event.headers?.Authorization ?? event.headers?.authorization ?? "").replace("Bearer ", "");
+        const token = (event.headers?.Authorization ?? event.headers?.authorization ?? "").replace(
+          "Bearer ",
+          "",
+        );
         switch (token) {
           case "orders":
             return {
               principalId: "alice",
               policyDocument: {
                 Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: [`${PREFIX}/GET/orders/*`] }],
+                Statement: [
+                  { Effect: "Allow", Action: "execute-api:Invoke", Resource: [`${PREFIX}/GET/orders/*`] },
+                ],
               },
               context: { sub: "alice", breakGlass: true, exp: 42 },
             };
@@ -74,7 +84,11 @@ function api(ttlSeconds = 300, nowMs: () => number = Date.now) {
   const events: APIGatewayProxyEvent[] = [];
   const echo = async (event: APIGatewayProxyEvent) => {
     events.push(event);
-    return { statusCode: 200, headers: { "content-type": "application/json" }, body: JSON.stringify({ ok: 1 }) };
+    return {
+      statusCode: 200,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ok: 1 }),
+    };
   };
   const routes: RouteDefinition<RestRoute>[] = [
     { method: "GET", resource: "/orders/{id}", target: { integration: echo, authorizer } },
@@ -103,7 +117,11 @@ function api(ttlSeconds = 300, nowMs: () => number = Date.now) {
 
 async function call(gateway: RestApi, req: GatewayRequest) {
   const response = await gateway.handle(req);
-  return { status: response.statusCode, body: JSON.parse(response.body.toString() || "null"), headers: response.headers };
+  return {
+    status: response.statusCode,
+    body: JSON.parse(response.body.toString() || "null"),
+    headers: response.headers,
+  };
 }
 
 describe("API Gateway emulator: REST API answers", () => {
@@ -145,13 +163,15 @@ describe("API Gateway emulator: REST API answers", () => {
 
   it("answers 403 with an explicit deny message when a Deny matches, even next to an Allow", async () => {
     const { gateway } = api();
-    expect(await call(gateway, request("GET", "/orders/2", { Authorization: "Bearer deny-one" }))).toMatchObject({
+    expect(
+      await call(gateway, request("GET", "/orders/2", { Authorization: "Bearer deny-one" })),
+    ).toMatchObject({
       status: 403,
       body: { message: "User is not authorized to access this resource with an explicit deny" },
     });
-    expect((await call(gateway, request("GET", "/orders/1", { Authorization: "Bearer deny-one" }))).status).toBe(
-      200,
-    );
+    expect(
+      (await call(gateway, request("GET", "/orders/1", { Authorization: "Bearer deny-one" }))).status,
+    ).toBe(200);
   });
 
   it("sends the REQUEST authorizer event API Gateway sends, with the concrete methodArn", async () => {
@@ -255,7 +275,11 @@ describe("authorizer response validation", () => {
     expect(validateAuthorizerResponse({ principalId: "p" })).toMatch(/policyDocument/);
     expect(validateAuthorizerResponse({ principalId: "p", policyDocument: {} })).toMatch(/Statement/);
     expect(
-      validateAuthorizerResponse({ principalId: "p", policyDocument: { Statement: [] }, context: { a: null } }),
+      validateAuthorizerResponse({
+        principalId: "p",
+        policyDocument: { Statement: [] },
+        context: { a: null },
+      }),
     ).toMatch(/context value "a"/);
   });
 });

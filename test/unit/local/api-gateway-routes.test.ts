@@ -22,7 +22,9 @@ describe("route matching", () => {
   });
 
   it("prefers a literal segment over a parameter at the same position", () => {
-    expect(matchRoute(table, "GET", "/requests/pending-export")).toMatchObject({ route: { target: "literal" } });
+    expect(matchRoute(table, "GET", "/requests/pending-export")).toMatchObject({
+      route: { target: "literal" },
+    });
   });
 
   it("does not match another method, a longer path, an empty parameter or an unknown path", () => {
@@ -33,7 +35,9 @@ describe("route matching", () => {
   });
 
   it("keeps an encoded slash inside one path parameter", () => {
-    expect(matchRoute(table, "GET", "/requests/a%2Fb/audit")).toMatchObject({ pathParameters: { id: "a/b" } });
+    expect(matchRoute(table, "GET", "/requests/a%2Fb/audit")).toMatchObject({
+      pathParameters: { id: "a/b" },
+    });
   });
 
   it("reports a path parameter that is not valid percent-encoding", () => {
@@ -74,7 +78,7 @@ describe("methodArn", () => {
 });
 
 describe("proxy event parameters", () => {
-  it("gives a bare query name the value \"\" (?mine)", () => {
+  it('gives a bare query name the value "" (?mine)', () => {
     expect(queryMaps("mine")).toEqual({
       queryStringParameters: { mine: "" },
       multiValueQueryStringParameters: { mine: [""] },

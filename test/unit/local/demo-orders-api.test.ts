@@ -1,9 +1,9 @@
+import { readFileSync } from "node:fs";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { parsePolicy } from "../../../functions/config/load-policy.js";
 import { permissionCoversRoute } from "../../../functions/domain/route-matching.js";
 import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "../../../local/demo-orders-api.js";
-import { readFileSync } from "node:fs";
 import { DEFAULT_CONFIG_FILE } from "../../../local/stack.js";
 
 function event(method: string, resource: string, path: string, body: unknown = null): APIGatewayProxyEvent {
@@ -21,7 +21,13 @@ function event(method: string, resource: string, path: string, body: unknown = n
     body: body === null ? null : typeof body === "string" ? body : JSON.stringify(body),
     isBase64Encoded: false,
     requestContext: {
-      authorizer: { principalId: "alice", sub: "alice", scope: "orders-admin", breakGlass: "false", jti: "j" },
+      authorizer: {
+        principalId: "alice",
+        sub: "alice",
+        scope: "orders-admin",
+        breakGlass: "false",
+        jti: "j",
+      },
     } as unknown as APIGatewayProxyEvent["requestContext"],
   };
 }
@@ -61,8 +67,12 @@ describe("demo orders API", () => {
 
   it("refunds a payment once and refuses a second refund", async () => {
     const api = createDemoOrdersApi();
-    expect((await call(api, event("POST", "/payments/{id}/refund", "/payments/pay-2001/refund"))).status).toBe(200);
-    expect((await call(api, event("POST", "/payments/{id}/refund", "/payments/pay-2001/refund"))).status).toBe(409);
+    expect(
+      (await call(api, event("POST", "/payments/{id}/refund", "/payments/pay-2001/refund"))).status,
+    ).toBe(200);
+    expect(
+      (await call(api, event("POST", "/payments/{id}/refund", "/payments/pay-2001/refund"))).status,
+    ).toBe(409);
     expect((await call(api, event("GET", "/payments/{id}", "/payments/nope"))).status).toBe(404);
   });
 

@@ -8,8 +8,8 @@ import {
   removeEndpointsFile,
   writeEndpointsFile,
 } from "../../../local/endpoints-file.js";
-import { resolvePorts } from "../../../local/stack.js";
-import { parseStartArguments } from "../../../local/start.js";
+import { type LocalStack, resolvePorts } from "../../../local/stack.js";
+import { parseStartArguments, startBanner } from "../../../local/start.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -77,7 +77,13 @@ describe("npm start arguments", () => {
 
 describe("local stack ports", () => {
   it("lays the five services out from the port base", () => {
-    expect(resolvePorts({ portBase: 4000 })).toEqual({ jitApi: 4000, demoApi: 4001, idp: 4002, kms: 4003, dynamodb: 4004 });
+    expect(resolvePorts({ portBase: 4000 })).toEqual({
+      jitApi: 4000,
+      demoApi: 4001,
+      idp: 4002,
+      kms: 4003,
+      dynamodb: 4004,
+    });
   });
 
   it("uses free ports for every service with base 0, and explicit ports over the base", () => {
@@ -115,5 +121,31 @@ describe("endpoints.json", () => {
     writeEndpointsFile(dir, ENDPOINTS);
     removeEndpointsFile(dir, ENDPOINTS);
     expect(() => readEndpointsFile(dir)).toThrow();
+  });
+});
+
+describe("npm start banner", () => {
+  const stack = {
+    endpoints: ENDPOINTS,
+    dataDir: "/tmp/jit-access-x",
+    endpointsFile: "/tmp/jit-access-x/endpoints.json",
+    inMemory: true,
+    configFile: "/work/config/example.yaml",
+    policy: { users: [{ username: "alice", email: undefined, groups: ["engineers"] }] },
+    demoAudience: "orders-api",
+    revocationCacheSeconds: 5,
+    authorizerCacheSeconds: 5,
+    revocationBoundSeconds: 10,
+  } as unknown as LocalStack;
+
+  it("lists every URL, the revocation bound and a three-step walkthrough that finds this data directory", () => {
+    const banner = startBanner(stack);
+    for (const url of Object.values(ENDPOINTS)) expect(banner).toContain(url);
+    expect(banner).toContain("revocation bound 10 s (grant cache 5 s + authorizer cache 5 s)");
+    expect(banner).toContain("endpoints file /tmp/jit-access-x/endpoints.json");
+    const steps = banner.split("\n").filter((line) => /^ {2}\d\. /.test(line));
+    expect(steps).toHaveLength(3);
+    for (const step of steps) expect(step).toContain("npx jit --data-dir /tmp/jit-access-x");
+    expect(steps[2]).toContain(`${ENDPOINTS.demoApi}/orders/ord-1001`);
   });
 });
