@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 // One DynamoDB Local per run: the global setup starts it once and shares its endpoint through the
 // environment, so every suite of every project that needs it talks to the same process.
 const globalSetup = ["test/helpers/global-setup.ts"];
+const setupFiles = ["test/helpers/setup-tables.ts"];
 
 export default defineConfig({
   test: {
@@ -14,6 +15,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/integration/**/*.test.ts"],
           globalSetup,
+          setupFiles,
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
@@ -23,6 +25,7 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           globalSetup,
+          setupFiles,
           testTimeout: 90_000,
           hookTimeout: 120_000,
         },

@@ -1,62 +1,90 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { type BuildOptions, build } from "esbuild";
 import { median } from "./stats.js";
 
+/** A bundle to measure: built by esbuild with `options`, loaded with `nodeArgs`. */
+export interface BundleSpec {
+  name: string;
+  /** Full esbuild options (entry point and outfile included). */
+  options: BuildOptions;
+  /** Flags of the Node processes that load it (the Lambdas run with `--enable-source-maps`). */
+  nodeArgs: string[];
+}
+
 /** One bundle's cold-start figures. */
 export interface ColdStartResult {
   name: string;
+  /** Size of the JavaScript file (the source map is not loaded unless an error is mapped). */
   rawBytes: number;
   gzipBytes: number;
-  /** Median module load time in fresh Node processes, milliseconds. */
+  /** Median module load time over fresh Node processes, milliseconds. */
   loadMsMedian: number;
   loadMsSamples: number[];
 }
 
-/**
- * Bundles `entry` with `options` (the CDK app's esbuild options) into a temp dir.
- * @returns the output file path.
- */
-export async function bundle(name: string, entry: string, options: BuildOptions): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), `jit-bench-${name}-`));
-  const ext = options.format === "esm" ? "mjs" : "cjs";
-  const outfile = join(dir, `index.${ext}`);
-  await build({ ...options, entryPoints: [entry], outfile, bundle: true, platform: "node", write: true, logLevel: "silent" });
-  return outfile;
+/** Builds `spec` and returns the output file path and its size. */
+export async function buildBundle(spec: BundleSpec): Promise<{ file: string; raw: number; gzip: number }> {
+  await build({ ...spec.options, write: true, logLevel: "error" });
+  const file = spec.options.outfile;
+  if (file === undefined) throw new Error(`${spec.name}: esbuild options without outfile`);
+  const bytes = readFileSync(file);
+  return { file, raw: bytes.length, gzip: gzipSync(bytes).length };
 }
 
 /**
- * Loads `file` in `runs` fresh Node processes and measures the time of the dynamic `import()` alone
- * (what a Lambda cold start pays for our code before the handler runs).
+ * Writes the probe every load runs: the time of the dynamic `import()` of the bundle alone, i.e. what a
+ * Lambda cold start pays for the function's code before the first invocation (the runtime's own start
+ * and the first invocation's lazy initialisation are outside it).
  */
-export function measureLoad(file: string, runs: number): number[] {
-  const probe = join(mkdtempSync(join(tmpdir(), "jit-bench-probe-")), "probe.mjs");
+function writeProbe(dir: string): string {
+  const probe = join(dir, "probe.mjs");
   writeFileSync(
     probe,
-    `const t0 = process.hrtime.bigint();\nawait import(${JSON.stringify(file)});\nprocess.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));\n`,
+    [
+      "const t0 = process.hrtime.bigint();",
+      "await import(process.argv[2]);",
+      "process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));",
+      "",
+    ].join("\n"),
   );
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const out = spawnSync(process.execPath, [probe], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" }, timeout: 30_000 });
-    if (out.status !== 0) throw new Error(`loading ${file} failed: ${out.stderr}`);
-    samples.push(Number(out.stdout));
-  }
-  return samples;
+  return probe;
 }
 
-/** Bundles and measures one entry. */
-export async function coldStart(name: string, entry: string, options: BuildOptions, runs: number): Promise<ColdStartResult> {
-  const file = await bundle(name, entry, options);
-  const bytes = readFileSync(file);
-  const loadMsSamples = measureLoad(file, runs);
-  return {
-    name,
-    rawBytes: bytes.length,
-    gzipBytes: gzipSync(bytes).length,
-    loadMsMedian: median(loadMsSamples),
-    loadMsSamples,
-  };
+/**
+ * Builds every bundle, then loads each in fresh Node processes, one process per bundle per round, the
+ * bundles alternating within each round (so a noisy moment hits every bundle, not one). The first
+ * `warmupRounds` rounds (file cache) are not kept. The environment of the processes holds only `PATH`:
+ * importing a handler must not need its configuration.
+ */
+export async function measureColdStarts(
+  specs: readonly BundleSpec[],
+  options: { dir: string; warmupRounds: number; rounds: number },
+): Promise<ColdStartResult[]> {
+  mkdirSync(options.dir, { recursive: true });
+  const probe = writeProbe(options.dir);
+  const built = [];
+  for (const spec of specs) built.push({ spec, ...(await buildBundle(spec)), samples: [] as number[] });
+  for (let r = 0; r < options.warmupRounds + options.rounds; r++) {
+    for (let i = 0; i < built.length; i++) {
+      const b = built[(r + i) % built.length];
+      if (b === undefined) continue;
+      const out = spawnSync(process.execPath, [...b.spec.nodeArgs, probe, b.file], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "" },
+        timeout: 30_000,
+      });
+      if (out.status !== 0) throw new Error(`loading ${b.spec.name} failed: ${out.stderr}`);
+      if (r >= options.warmupRounds) b.samples.push(Number(out.stdout));
+    }
+  }
+  return built.map((b) => ({
+    name: b.spec.name,
+    rawBytes: b.raw,
+    gzipBytes: b.gzip,
+    loadMsMedian: median(b.samples),
+    loadMsSamples: b.samples,
+  }));
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DeleteTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { TableNames } from "../../functions/adapters/dynamodb/table-definitions.js";
 import { createTables, localDynamoDbClient } from "../../local/dynamodb-local.js";
 
@@ -28,6 +28,27 @@ export function testDynamoDbClient(): DynamoDBClient {
 export async function createTestTables(client: DynamoDBClient, label = "t"): Promise<TableNames> {
   const suffix = `${label}-${randomBytes(4).toString("hex")}`;
   const names = { requests: `Requests-${suffix}`, audit: `Audit-${suffix}` };
+  createdTables.push(names.requests, names.audit);
   await createTables(client, names);
   return names;
+}
+
+/** Tables this test file created; deleted after the file by {@link deleteTestTables}. */
+const createdTables: string[] = [];
+
+/**
+ * Deletes every table this test file created. DynamoDB Local runs one TTL sweep job per table on a
+ * pool of 10 threads, and a job over a large table sleeps 10 s per 20 items, so leftover tables from
+ * earlier files would delay real TTL deletes for the files still running.
+ */
+export async function deleteTestTables(): Promise<void> {
+  if (createdTables.length === 0) return;
+  const client = testDynamoDbClient();
+  try {
+    for (const name of createdTables.splice(0)) {
+      await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+    }
+  } finally {
+    client.destroy();
+  }
 }
