@@ -13,7 +13,7 @@ const FRIENDLY = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 const UNIT_SECONDS = [86_400, 3_600, 60, 1] as const;
 
 /**
- * Reads a `--for` / `--timeout` value. The rule (docs/cli.md, "Durations"):
+ * Reads a `--for` / `--timeout` value. The rule (README, "Durations"):
  *
  * - ISO 8601 (starts with `P`, e.g. `PT1H`, `P1DT2H`): checked and passed through unchanged.
  * - Friendly form: one or more `<whole number><unit>` parts, units `d` (days), `h` (hours), `m` (minutes,

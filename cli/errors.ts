@@ -1,6 +1,6 @@
 /**
  * Errors of the `jit` CLI. Each carries the process exit code it ends with, so every failure path ends the
- * same way: a one-line message on stderr and a documented exit code (docs/cli.md, "Exit codes").
+ * same way: a one-line message on stderr and a documented exit code (README, "Errors and exit codes").
  */
 
 /** Exit codes of the `jit` CLI. `exec` ends with its command's own code instead. */

@@ -52,7 +52,7 @@ export function buildProgram(
 }
 
 /**
- * Runs the CLI and returns its exit code (docs/cli.md, "Exit codes"): 0 ok, 1 the API refused (4xx) or a
+ * Runs the CLI and returns its exit code (README, "Errors and exit codes"): 0 ok, 1 the API refused (4xx) or a
  * waited-for request was not approved, 2 usage (commander's errors included), 3 server unreachable or 5xx;
  * `exec` returns its command's code. Every error is one `error: …` line on stderr.
  * @param argv `process.argv` form: node, script, then the arguments.

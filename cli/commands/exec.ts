@@ -9,7 +9,7 @@ import type { CliContext } from "../context.js";
 import { ApiError, CliError, UnreachableError } from "../errors.js";
 import type { JitApiClient } from "../http-client.js";
 
-/** Environment variables `jit exec` gives the command (docs/cli.md, "jit exec"). */
+/** Environment variables `jit exec` gives the command (README, "jit exec"). */
 export const EXEC_ENV = {
   /** The first access token (a child's environment cannot change later: read the file for fresh ones). */
   token: "JIT_ACCESS_TOKEN",

@@ -16,7 +16,7 @@ export interface JitAccessStatefulStackProps extends StackProps {
   readonly policy: DeploymentPolicy;
   /**
    * Generation of the signing key. Raising it creates a new key (the previous one is retained, never
-   * deleted by CloudFormation) and points the alias at it: step one of a key rotation (docs/deploying.md).
+   * deleted by CloudFormation) and points the alias at it: step one of a key rotation (README, "Rotating the signing key").
    * @default 1
    */
   readonly signingKeyGeneration?: number;
