@@ -110,7 +110,7 @@ export function startBanner(stack: LocalStack): string {
     `  users            ${users || "(none: add users to the policy file to log in)"}`,
     `  revocation bound ${stack.revocationBoundSeconds} s (grant cache ${stack.revocationCacheSeconds} s + authorizer cache ${stack.authorizerCacheSeconds} s)`,
     "",
-    "Try it in another terminal (README.md, "Walkthrough", has it in full):",
+    "Try it in another terminal (the README walkthrough has it in full):",
     `  1. ID=$(${jit} --as alice request orders-admin --reason "fix an order" --ticket INC-1 --json | jq -r .requestId)`,
     `  2. ${jit} --as bob approve "$ID"`,
     `  3. TOKEN=$(${jit} --as alice token "$ID"); curl -H "authorization: Bearer $TOKEN" ${e.demoApi}/orders/ord-1001`,

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { parseDurationSeconds } from "../domain/duration.js";
 
 /** HTTP methods a permission may name; `*` means any method (API Gateway's wildcard). */

@@ -6,11 +6,13 @@ import {
   type JitAuthorizerResult,
   type ParsedAuthorizerEvent,
   parseAuthorizerEvent,
+  routeNotCoveredResult,
 } from "../adapters/auth/authorizer-events.js";
 import { CachedRequestReader } from "../adapters/grant-cache.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { jitAuthorizerDepsFromEnvironment } from "../composition/jit-authorizer.js";
 import type { Policy } from "../config/policy.js";
+import type { AccessRequest } from "../domain/access-request.js";
 import type { Clock } from "../domain/clock.js";
 import type { VerificationKey } from "../ports/public-keys.js";
 import type { RequestReader } from "../ports/request-store.js";
@@ -46,10 +48,13 @@ export function unauthorized(): Error {
  * built here once, and live as long as the returned function.
  *
  * Answers: an invalid token or an unrecognised event → throws exactly `new Error("Unauthorized")` (401);
- * a valid token whose grant or route does not allow the call, or any fault after the token was verified
- * → REST Deny policy for the `methodArn` / HTTP API `isAuthorized: false` (403); otherwise REST an Allow
- * policy listing every ARN of the grant's entitlement on this API and stage, HTTP API
- * `isAuthorized: true`, with context `{ sub, scope, jti, requestId, exp, breakGlass }`.
+ * a valid token whose grant does not allow any call, or any fault after the token was verified → REST an
+ * explicit Deny of every route of this API and stage / HTTP API `isAuthorized: false` (403); a live grant
+ * whose entitlement does not cover this route → REST the grant's Allow list, which does not name this
+ * route (403 from API Gateway, and a cached copy stays right for every route) / HTTP API
+ * `isAuthorized: false`; otherwise REST an Allow policy listing every ARN of the grant's entitlement on
+ * this API and stage, HTTP API `isAuthorized: true`, with context `{ sub, scope, jti, requestId, exp,
+ * breakGlass }`.
  * Logs one line per decision with the reason code, `jti`, `sub` and request id, never the token.
  */
 export function createJitAuthorizerHandler(deps: JitAuthorizerDeps): JitAuthorizerHandler {
@@ -95,6 +100,34 @@ function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, 
   }
   const { token } = decision;
   const who = { jti: token.jti, sub: token.sub, requestId: token.requestId, eventKind: event.kind, route };
+  const context = (grant: AccessRequest) => ({
+    sub: token.sub,
+    scope: token.scope,
+    jti: token.jti,
+    requestId: token.requestId,
+    exp: token.exp,
+    breakGlass: grant.breakGlass,
+  });
+  if (decision.outcome === "deny" && decision.reason === "route_not_covered" && "entitlement" in decision) {
+    try {
+      const result = routeNotCoveredResult(
+        event,
+        token.sub,
+        decision.entitlement.permissions,
+        context(decision.grant),
+      );
+      logger.info("authorization denied", { decision: "deny", reason: decision.reason, ...who });
+      return result;
+    } catch (err) {
+      logger.error("authorization denied", {
+        decision: "deny",
+        reason: "policy_invalid",
+        ...who,
+        errorName: (err as Error).name,
+      });
+      return denyResult(event, token.sub);
+    }
+  }
   if (decision.outcome === "deny") {
     const fault = decision.reason === "grant_read_failed" || decision.reason === "policy_invalid";
     const cause = decision.cause as { name?: unknown; message?: unknown } | undefined;
@@ -107,14 +140,7 @@ function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, 
     return denyResult(event, token.sub);
   }
   try {
-    const result = allowResult(event, token.sub, decision.entitlement.permissions, {
-      sub: token.sub,
-      scope: token.scope,
-      jti: token.jti,
-      requestId: token.requestId,
-      exp: token.exp,
-      breakGlass: decision.grant.breakGlass,
-    });
+    const result = allowResult(event, token.sub, decision.entitlement.permissions, context(decision.grant));
     logger.info("authorization allowed", {
       decision: "allow",
       reason: "allowed",

@@ -64,6 +64,14 @@ export type AuthorizationDecision =
       permission: string;
     }
   | { outcome: "deny"; reason: DenyReason; token: VerifiedAccessToken; cause?: unknown }
+  | {
+      outcome: "deny";
+      reason: "route_not_covered";
+      token: VerifiedAccessToken;
+      /** The live grant and its entitlement: the answer still lists what the grant does open. */
+      grant: AccessRequest;
+      entitlement: Entitlement;
+    }
   | { outcome: "unauthorized"; reason: TokenRejection };
 
 /**
@@ -114,6 +122,7 @@ export async function authorizeAccess(
   } catch (err) {
     return deny("policy_invalid", err);
   }
-  if (permission === undefined) return deny("route_not_covered");
+  if (permission === undefined)
+    return { outcome: "deny", reason: "route_not_covered", token, grant, entitlement };
   return { outcome: "allow", token, grant, entitlement, permission };
 }

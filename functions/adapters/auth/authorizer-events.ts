@@ -2,6 +2,7 @@ import {
   allowPolicy,
   denyPolicy,
   type ExecuteApiArn,
+  executeApiArnPrefix,
   type IamPolicyDocument,
   parseExecuteApiArn,
   permissionArns,
@@ -175,10 +176,30 @@ export function allowResult(
 }
 
 /**
- * The answer for a valid token that does not open this call (or a fault): REST an explicit Deny of the
- * called ARN exactly as API Gateway sent it, with no Allow; HTTP API `isAuthorized: false`.
+ * The answer for a valid token whose grant does not allow any call (revoked, expired, unknown, mismatched)
+ * or a fault: REST an explicit Deny of every route of this API and stage (`{apiId}/{stage}/*`), so a
+ * cached answer (API Gateway caches by token) refuses every later route too; HTTP API
+ * `isAuthorized: false`.
  */
 export function denyResult(event: ParsedAuthorizerEvent, principalId: string): JitAuthorizerResult {
   if (event.kind === "http-api-v2") return { isAuthorized: false, context: {} };
-  return { principalId, policyDocument: denyPolicy(event.rawArn) };
+  return { principalId, policyDocument: denyPolicy(`${executeApiArnPrefix(event.arn)}*`) };
+}
+
+/**
+ * The answer for a live grant whose entitlement does not cover the called route. REST: the same Allow
+ * list as for a covered route, which does not name this route, so API Gateway refuses it (403) while a
+ * cached copy still allows the routes the grant does cover (an explicit Deny of this route would be
+ * cached for the token and refuse nothing else, but the Allow list is the one answer that is right for
+ * every route). HTTP API (per-route cache key): `isAuthorized: false`.
+ * @throws InvalidPermissionError for a permission outside the grammar (callers deny).
+ */
+export function routeNotCoveredResult(
+  event: ParsedAuthorizerEvent,
+  principalId: string,
+  permissions: readonly string[],
+  context: AuthorizerContext,
+): JitAuthorizerResult {
+  if (event.kind === "http-api-v2") return { isAuthorized: false, context: {} };
+  return { principalId, policyDocument: allowPolicy(permissionArns(permissions, event.arn)), context };
 }

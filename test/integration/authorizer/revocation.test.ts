@@ -178,7 +178,11 @@ describe("H10 table unreachable", () => {
     const token = await mintAccessToken({ key, nowSeconds: T0_MS / 1000, requestId });
     const denied = (await handler(restTokenEvent(token))) as PolicyResult;
     expect(denied.policyDocument.Statement).toEqual([
-      { Effect: "Deny", Action: "execute-api:Invoke", Resource: [methodArn("GET", "/orders/42")] },
+      {
+        Effect: "Deny",
+        Action: "execute-api:Invoke",
+        Resource: [methodArn("GET", "/orders/42").replace(/GET\/orders\/42$/, "*")],
+      },
     ]);
     expect(await handler(httpApiEvent(token))).toEqual({ isAuthorized: false, context: {} });
 

@@ -449,13 +449,15 @@ describe("H10 error contract", () => {
     for (const token of tokens) await expect401Everywhere(h, token);
   });
 
-  it("answers a Deny policy (403) for a valid token whose grant does not cover the route", async () => {
+  it("answers 403 for a valid token whose grant does not cover the route, with a policy right for every route", async () => {
     const token = await h.mint({ requestId });
     const result = (await h.handler(restTokenEvent(token, "DELETE", "/orders/42"))) as PolicyResult;
     expect(result.principalId).toBe("alice");
-    expect(result.policyDocument.Statement).toEqual([
-      { Effect: "Deny", Action: "execute-api:Invoke", Resource: [methodArn("DELETE", "/orders/42")] },
-    ]);
+    // The grant's Allow list, which does not name the called route: API Gateway refuses it (403), and the
+    // same answer, cached for the token, still opens the routes the grant covers.
+    expect(evaluatePolicy(result.policyDocument, methodArn("DELETE", "/orders/42"))).toBe("NoMatch");
+    expect(evaluatePolicy(result.policyDocument, methodArn("GET", "/orders/42"))).toBe("Allow");
+    expect(result.policyDocument.Statement.map((s) => s.Effect)).toEqual(["Allow"]);
     expect(await h.handler(httpApiEvent(token, "DELETE", "/orders/42"))).toEqual({
       isAuthorized: false,
       context: {},
@@ -542,9 +544,9 @@ describe("H12 resource matching", () => {
     ];
     for (const path of near) {
       const result = (await h.handler(restTokenEvent(token, "GET", path))) as PolicyResult;
-      expect({ path, effects: result.policyDocument.Statement.map((s) => s.Effect) }).toEqual({
+      expect({ path, decision: evaluatePolicy(result.policyDocument, methodArn("GET", path)) }).toEqual({
         path,
-        effects: ["Deny"],
+        decision: "NoMatch",
       });
       expect(await h.handler(httpApiEvent(token, "GET", path))).toEqual({ isAuthorized: false, context: {} });
       // And the policy cached from the allowed call does not open it either.

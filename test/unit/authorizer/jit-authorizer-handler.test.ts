@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../functions/domain/clock.js";
+import { evaluatePolicy } from "../../../functions/domain/iam-policy.js";
 import {
   createJitAuthorizerHandler,
   createLazyJitAuthorizer,
@@ -218,9 +219,13 @@ describe("grant checks", () => {
     const id = h.grant(overrides(h.clock.nowMs()));
     const t = await h.mint({ requestId: id, claims: claims ?? {} });
     const result = (await h.handler(restTokenEvent(t))) as PolicyResult;
+    // The Deny covers every route of the API and stage: API Gateway caches it by token, so it must
+    // refuse any later route too.
+    const everyRoute = methodArn("GET", "/orders/42").replace(/GET\/orders\/42$/, "*");
     expect(result.policyDocument.Statement).toEqual([
-      { Effect: "Deny", Action: "execute-api:Invoke", Resource: [methodArn("GET", "/orders/42")] },
+      { Effect: "Deny", Action: "execute-api:Invoke", Resource: [everyRoute] },
     ]);
+    expect(evaluatePolicy(result.policyDocument, methodArn("GET", "/orders"))).toBe("Deny");
     expect(await h.handler(httpApiEvent(t))).toEqual({ isAuthorized: false, context: {} });
   });
 
