@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import type { z } from "zod";
+import type * as z from "zod";
 import { ConfigurationError } from "../domain/errors.js";
 import { type Policy, toPolicy } from "./policy.js";
 import { PolicyFileSchema } from "./policy-schema.js";

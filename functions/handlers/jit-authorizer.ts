@@ -108,27 +108,7 @@ function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, 
     exp: token.exp,
     breakGlass: grant.breakGlass,
   });
-  if (decision.outcome === "deny" && decision.reason === "route_not_covered" && "entitlement" in decision) {
-    try {
-      const result = routeNotCoveredResult(
-        event,
-        token.sub,
-        decision.entitlement.permissions,
-        context(decision.grant),
-      );
-      logger.info("authorization denied", { decision: "deny", reason: decision.reason, ...who });
-      return result;
-    } catch (err) {
-      logger.error("authorization denied", {
-        decision: "deny",
-        reason: "policy_invalid",
-        ...who,
-        errorName: (err as Error).name,
-      });
-      return denyResult(event, token.sub);
-    }
-  }
-  if (decision.outcome === "deny") {
+  if (decision.outcome === "deny" && !("entitlement" in decision)) {
     const fault = decision.reason === "grant_read_failed" || decision.reason === "policy_invalid";
     const cause = decision.cause as { name?: unknown; message?: unknown } | undefined;
     logger[fault ? "error" : "info"]("authorization denied", {
@@ -139,13 +119,18 @@ function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, 
     });
     return denyResult(event, token.sub);
   }
+  // A live grant: the route is covered (allow) or not (the grant's Allow list, which does not name it).
+  const allowed = decision.outcome === "allow";
   try {
-    const result = allowResult(event, token.sub, decision.entitlement.permissions, context(decision.grant));
-    logger.info("authorization allowed", {
-      decision: "allow",
-      reason: "allowed",
+    const permissions = decision.entitlement.permissions;
+    const result = allowed
+      ? allowResult(event, token.sub, permissions, context(decision.grant))
+      : routeNotCoveredResult(event, token.sub, permissions, context(decision.grant));
+    logger.info(allowed ? "authorization allowed" : "authorization denied", {
+      decision: allowed ? "allow" : "deny",
+      reason: allowed ? "allowed" : decision.reason,
       ...who,
-      permission: decision.permission,
+      ...(allowed ? { permission: decision.permission } : {}),
     });
     return result;
   } catch (err) {

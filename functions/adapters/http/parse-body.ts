@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import type { z } from "zod";
+import type * as z from "zod";
 import { formatFieldPath } from "../../config/load-policy.js";
 import { ValidationError } from "../../domain/errors.js";
 

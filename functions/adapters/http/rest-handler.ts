@@ -1,6 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import type { z } from "zod";
+import type * as z from "zod";
 import { isJitError, ValidationError } from "../../domain/errors.js";
 import { type CallerIdentity, callerIdentityFromEvent } from "./caller-identity.js";
 import { parseJsonBody } from "./parse-body.js";
