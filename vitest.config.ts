@@ -8,6 +8,8 @@ const setupFiles = ["test/helpers/setup-tables.ts"];
 export default defineConfig({
   test: {
     pool: "forks",
+    // CI also writes a machine-readable summary, from which .ci/run prints its closing count line.
+    ...(process.env.CI ? { reporters: ["default", "json"], outputFile: { json: ".ci/test-results.json" } } : {}),
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       {
