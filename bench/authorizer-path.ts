@@ -126,10 +126,11 @@ export async function measureWarmPath(
   };
   const series = await interleave(
     [
+      // Authorizer and jose side by side, so their per-round ratio pairs batches run moments apart.
       { name: "authorizer", batch: perCall(() => logged.handler(event)) },
-      { name: "authorizer-no-log", batch: perCall(() => silent.handler(event)) },
       { name: "jose", batch: perCall(() => jwtVerify(token, cryptoKey)) },
       { name: "node-crypto", batch: perCall(() => verify("sha256", signingInput, nodeKey, rawSignature)) },
+      { name: "authorizer-no-log", batch: perCall(() => silent.handler(event)) },
     ],
     options,
   );

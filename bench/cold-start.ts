@@ -20,9 +20,14 @@ export interface ColdStartResult {
   /** Size of the JavaScript file (the source map is not loaded unless an error is mapped). */
   rawBytes: number;
   gzipBytes: number;
-  /** Median module load time over fresh Node processes, milliseconds. */
+  /** Median module load time (wall clock) over fresh Node processes, milliseconds. */
   loadMsMedian: number;
   loadMsSamples: number[];
+  /**
+   * Median CPU time (user + system, every thread of the process) spent during the load, milliseconds:
+   * less sensitive than the wall clock to other processes on a shared machine.
+   */
+  cpuMsMedian: number;
 }
 
 /** Builds `spec` and returns the output file path and its size. */
@@ -44,9 +49,12 @@ function writeProbe(dir: string): string {
   writeFileSync(
     probe,
     [
+      "const c0 = process.cpuUsage();",
       "const t0 = process.hrtime.bigint();",
       "await import(process.argv[2]);",
-      "process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));",
+      "const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;",
+      "const cpu = process.cpuUsage(c0);",
+      "process.stdout.write(JSON.stringify({ wallMs, cpuMs: (cpu.user + cpu.system) / 1000 }));",
       "",
     ].join("\n"),
   );
@@ -66,7 +74,9 @@ export async function measureColdStarts(
   mkdirSync(options.dir, { recursive: true });
   const probe = writeProbe(options.dir);
   const built = [];
-  for (const spec of specs) built.push({ spec, ...(await buildBundle(spec)), samples: [] as number[] });
+  for (const spec of specs) {
+    built.push({ spec, ...(await buildBundle(spec)), samples: [] as number[], cpu: [] as number[] });
+  }
   for (let r = 0; r < options.warmupRounds + options.rounds; r++) {
     for (let i = 0; i < built.length; i++) {
       const b = built[(r + i) % built.length];
@@ -77,7 +87,11 @@ export async function measureColdStarts(
         timeout: 30_000,
       });
       if (out.status !== 0) throw new Error(`loading ${b.spec.name} failed: ${out.stderr}`);
-      if (r >= options.warmupRounds) b.samples.push(Number(out.stdout));
+      if (r >= options.warmupRounds) {
+        const { wallMs, cpuMs } = JSON.parse(out.stdout) as { wallMs: number; cpuMs: number };
+        b.samples.push(wallMs);
+        b.cpu.push(cpuMs);
+      }
     }
   }
   return built.map((b) => ({
@@ -86,5 +100,6 @@ export async function measureColdStarts(
     gzipBytes: b.gzip,
     loadMsMedian: median(b.samples),
     loadMsSamples: b.samples,
+    cpuMsMedian: median(b.cpu),
   }));
 }

@@ -31,7 +31,7 @@ export interface Route {
 /** A parsed permission: the concrete methods it opens and its path pattern (`*` = IAM wildcard). */
 export interface ParsedPermission {
   /** `*` expanded to every {@link HTTP_METHODS} entry, so no wildcard ever spans the method segment. */
-  methods: HttpMethod[];
+  readonly methods: readonly HttpMethod[];
   pathPattern: string;
 }
 
@@ -46,19 +46,37 @@ export class InvalidPermissionError extends Error {
  * The method `*` is expanded into the concrete verbs rather than kept as a wildcard: as an ARN resource,
  * `* /orders` would read `apiId/stage/` + `*` + `/orders`, which also matches `GET/x/orders` because `*`
  * crosses `/`; that is wider than the permission means.
+ * The result is frozen and shared: permissions come from the policy, a small fixed set, and the
+ * authorizer checks them on every decision, so each valid one is parsed once per container (at most
+ * {@link PARSED_PERMISSION_CACHE_ENTRIES} are kept). An invalid permission is never cached: it throws on
+ * every call.
  * @throws InvalidPermissionError for an unknown method or a path outside the allowed characters.
  */
 export function parsePermission(permission: string): ParsedPermission {
+  const cached = parsedPermissions.get(permission);
+  if (cached !== undefined) return cached;
+  const parsed = Object.freeze(parsePermissionText(permission));
+  if (parsedPermissions.size >= PARSED_PERMISSION_CACHE_ENTRIES) parsedPermissions.clear();
+  parsedPermissions.set(permission, parsed);
+  return parsed;
+}
+
+/** Most parsed permissions {@link parsePermission} keeps; far above any policy's permission count. */
+export const PARSED_PERMISSION_CACHE_ENTRIES = 1_024;
+
+const parsedPermissions = new Map<string, ParsedPermission>();
+
+function parsePermissionText(permission: string): ParsedPermission {
   const match = /^([A-Z]+|\*) (\S+)$/.exec(permission);
   if (!match) throw new InvalidPermissionError(`permission "${permission}" is not "METHOD /path"`);
   const [, method = "", pathPattern = ""] = match;
   if (!PERMISSION_PATH.test(pathPattern)) {
     throw new InvalidPermissionError(`permission "${permission}" has a path outside the allowed characters`);
   }
-  if (method === "*") return { methods: [...HTTP_METHODS], pathPattern };
+  if (method === "*") return { methods: Object.freeze([...HTTP_METHODS]), pathPattern };
   if (!isHttpMethod(method))
     throw new InvalidPermissionError(`permission "${permission}" has unknown method`);
-  return { methods: [method], pathPattern };
+  return { methods: Object.freeze([method]), pathPattern };
 }
 
 /** True for one of {@link HTTP_METHODS} (case-sensitive, as in a `methodArn`). */
