@@ -2,10 +2,15 @@ import { createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { base64url, importJWK, jwtVerify } from "jose";
-import { createDocumentClient } from "../functions/composition/workflow.js";
+import { JoseAccessTokenVerifier } from "../functions/adapters/auth/access-token-verifier.js";
 import { jitAuthorizerDepsFromEnvironment } from "../functions/composition/jit-authorizer.js";
+import { createDocumentClient } from "../functions/composition/workflow.js";
 import { ManualClock } from "../functions/domain/clock.js";
-import { createJitAuthorizerHandler, type JitAuthorizerHandler } from "../functions/handlers/jit-authorizer.js";
+import {
+  createJitAuthorizerHandler,
+  type JitAuthorizerDeps,
+  type JitAuthorizerHandler,
+} from "../functions/handlers/jit-authorizer.js";
 import type { BenchStack } from "./local-stack.js";
 import { sinkLogger } from "./local-stack.js";
 import { type MiddlewareClient, SdkCallCounter } from "./sdk-call-counter.js";
@@ -42,6 +47,8 @@ async function expectAllow(handler: JitAuthorizerHandler, event: unknown): Promi
 /** An authorizer built like its Lambda entry (composition from the environment), plus its counters. */
 interface BuiltAuthorizer {
   handler: JitAuthorizerHandler;
+  /** The composition's dependencies the handler was built from. */
+  deps: JitAuthorizerDeps;
   clock: ManualClock;
   /** DynamoDB operations of the authorizer's own document client. */
   dynamodb: SdkCallCounter;
@@ -70,6 +77,7 @@ async function buildAuthorizer(
   if (key === undefined) throw new Error("the composition loaded no key");
   return {
     handler: createJitAuthorizerHandler(deps),
+    deps,
     clock,
     dynamodb,
     kmsCallsAtInit,
@@ -84,6 +92,11 @@ export interface WarmPathFigures {
   authorizerUs: number;
   /** The same authorizer with its logger at SILENT: what the one log line per decision costs. */
   authorizerNoLogUs: number;
+  /**
+   * The authorizer's token verifier alone (`JoseAccessTokenVerifier.verify`: header checks, jose with
+   * issuer/audience/time options, claim checks): what verifying costs beyond bare jose.
+   */
+  verifierUs: number;
   joseUs: number;
   nodeCryptoUs: number;
   /** Median of per-round ratios authorizer / jose. */
@@ -117,6 +130,15 @@ export async function measureWarmPath(
   const nodeKey = { key: keyObject, dsaEncoding: "ieee-p1363" as const };
   if (!verify("sha256", signingInput, nodeKey, rawSignature)) throw new Error("node:crypto refused the token");
   await jwtVerify(token, cryptoKey);
+  const { deps } = logged;
+  const verifier = new JoseAccessTokenVerifier({
+    keys: deps.keys,
+    issuer: deps.issuer,
+    audience: deps.audience,
+    tokenTtlSeconds: deps.policy.tokenTtlSeconds,
+    clock: deps.clock,
+  });
+  if (!(await verifier.verify(token)).ok) throw new Error("the verifier refused the token");
 
   const n = options.callsPerBatch;
   const perCall = (fn: () => unknown) => async () => {
@@ -131,6 +153,7 @@ export async function measureWarmPath(
       { name: "jose", batch: perCall(() => jwtVerify(token, cryptoKey)) },
       { name: "node-crypto", batch: perCall(() => verify("sha256", signingInput, nodeKey, rawSignature)) },
       { name: "authorizer-no-log", batch: perCall(() => silent.handler(event)) },
+      { name: "verifier", batch: perCall(() => verifier.verify(token)) },
     ],
     options,
   );
@@ -147,6 +170,7 @@ export async function measureWarmPath(
     callsPerBatch: n,
     authorizerUs: median(authorizer),
     authorizerNoLogUs: median(flat("authorizer-no-log")),
+    verifierUs: median(flat("verifier")),
     joseUs: median(jose),
     nodeCryptoUs: median(node),
     authorizerOverJose: medianRatio(authorizer, jose),

