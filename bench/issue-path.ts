@@ -1,10 +1,8 @@
-import type { MiddlewareClient } from "./sdk-call-counter.js";
-import { SdkCallCounter } from "./sdk-call-counter.js";
 import { issueTokenDepsFromEnvironment } from "../functions/composition/tokens.js";
 import { createIssueTokenHandler } from "../functions/handlers/issue-token.js";
 import { tokenRequestEvent } from "../test/helpers/token-issue.js";
-import type { BenchStack } from "./local-stack.js";
-import { sinkLogger } from "./local-stack.js";
+import { type BenchStack, kmsCallTotal, sinkLogger } from "./local-stack.js";
+import { type MiddlewareClient, SdkCallCounter } from "./sdk-call-counter.js";
 import { elapsedMicros, interleave, quantile } from "./stats.js";
 
 /** Token issue through the real handler and composition, as the issue-token Lambda runs it. */
@@ -30,7 +28,8 @@ export function createBenchIssuer(stack: BenchStack): BenchIssuer {
     dynamodb,
     async issue(requestId) {
       const response = await handler(tokenRequestEvent(requestId, { sub: "alice" }));
-      if (response.statusCode !== 201) throw new Error(`issue answered ${response.statusCode}: ${response.body}`);
+      if (response.statusCode !== 201)
+        throw new Error(`issue answered ${response.statusCode}: ${response.body}`);
       return (JSON.parse(response.body) as { access_token: string }).access_token;
     },
   };
@@ -43,6 +42,8 @@ export interface IssuePathFigures {
   p99Ms: number;
   /** KMS `Sign` calls per token over the measured tokens (server counter). */
   kmsSignPerToken: number;
+  /** KMS calls of every kind per token over the measured tokens. */
+  kmsCallsPerToken: number;
   /** KMS `GetPublicKey` calls over the measured tokens (0: fetched once per container, before). */
   kmsGetPublicKeyMeasured: number;
   /** KMS `GetPublicKey` calls of the first token of the container (warm-up). */
@@ -67,6 +68,7 @@ export async function measureIssuePath(
 
   let sign0 = 0;
   let getPublicKey0 = 0;
+  let kms0 = 0;
   const series = await interleave(
     [
       {
@@ -75,6 +77,7 @@ export async function measureIssuePath(
           if (round === 0) {
             sign0 = stack.kms.callCount("Sign");
             getPublicKey0 = stack.kms.callCount("GetPublicKey");
+            kms0 = kmsCallTotal(stack.kms);
             issuer.dynamodb.reset();
           }
           const samples: number[] = [];
@@ -99,6 +102,7 @@ export async function measureIssuePath(
     p50Ms: quantile(samples, 0.5),
     p99Ms: quantile(samples, 0.99),
     kmsSignPerToken: (stack.kms.callCount("Sign") - sign0) / tokens,
+    kmsCallsPerToken: (kmsCallTotal(stack.kms) - kms0) / tokens,
     kmsGetPublicKeyMeasured: stack.kms.callCount("GetPublicKey") - getPublicKey0,
     kmsGetPublicKeyFirstToken,
     dynamodbPerToken: perToken,

@@ -1,13 +1,13 @@
-import { randomUUID } from "node:crypto";
 import { Console } from "node:console";
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Writable } from "node:stream";
-import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
-import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { LogLevel } from "@aws-lambda-powertools/logger/types";
+import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { toRequestItem } from "../functions/adapters/dynamodb/request-item.js";
 import type { TableNames } from "../functions/adapters/dynamodb/table-definitions.js";
 import { createDocumentClient } from "../functions/composition/workflow.js";
@@ -51,6 +51,34 @@ export interface BenchStack {
   putGrant(): Promise<AccessRequest>;
   /** Stops DynamoDB Local and the KMS endpoint (by their own stop()), and removes temp files. Idempotent. */
   stop(): Promise<void>;
+}
+
+/**
+ * Every KMS operation the endpoint serves, and those a mistake could add (Verify, Encrypt, …): their
+ * summed counts are "all KMS calls".
+ */
+const KMS_OPERATIONS = [
+  "CreateKey",
+  "DescribeKey",
+  "ListKeys",
+  "GetPublicKey",
+  "Sign",
+  "Verify",
+  "CreateAlias",
+  "UpdateAlias",
+  "DeleteAlias",
+  "ListAliases",
+  "ScheduleKeyDeletion",
+  "Encrypt",
+  "Decrypt",
+  "GenerateDataKey",
+  "GenerateMac",
+  "VerifyMac",
+] as const;
+
+/** All requests the KMS-compatible endpoint has received so far, of any operation. */
+export function kmsCallTotal(kms: KmsServer): number {
+  return KMS_OPERATIONS.reduce((sum, operation) => sum + kms.callCount(operation), 0);
 }
 
 /** Starts the {@link BenchStack}. On failure, whatever was started is stopped again. */

@@ -11,9 +11,15 @@ import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 let doc: DynamoDBDocumentClient | undefined;
 
 /** Verifies `event.token` against `event.jwks` and reads the item named by its `jti`. */
-export async function handler(event: { token: string; jwks: JSONWebKeySet; table: string }): Promise<unknown> {
+export async function handler(event: {
+  token: string;
+  jwks: JSONWebKeySet;
+  table: string;
+}): Promise<unknown> {
   const { payload } = await jwtVerify(event.token, createLocalJWKSet(event.jwks));
   doc ??= DynamoDBDocumentClient.from(new DynamoDBClient({}));
-  const out = await doc.send(new GetCommand({ TableName: event.table, Key: { requestId: String(payload.jti) } }));
+  const out = await doc.send(
+    new GetCommand({ TableName: event.table, Key: { requestId: String(payload.jti) } }),
+  );
   return out.Item;
 }

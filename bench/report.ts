@@ -109,21 +109,53 @@ export function printReport(r: BenchResults): void {
     table(
       ["#", "measure", "figure"],
       [
-        ["1", "authorizer warm decision (REST REQUEST, grant cached, one INFO log line)", `${fmt(w.authorizerUs, 1)} µs`],
+        [
+          "1",
+          "authorizer warm decision (REST REQUEST, grant cached, one INFO log line)",
+          `${fmt(w.authorizerUs, 1)} µs`,
+        ],
         ["1", "bare `jose.jwtVerify`, same token and CryptoKey", `${fmt(w.joseUs, 1)} µs`],
         ["1", "node:crypto ES256 `verify` of the same signature (floor)", `${fmt(w.nodeCryptoUs, 1)} µs`],
         ["1", "authorizer / jose", `${fmt(w.authorizerOverJose)} ×`],
         ["1", "jose / node:crypto", `${fmt(w.joseOverNodeCrypto)} ×`],
-        ["1", "its token verifier alone (header checks, jose with iss/aud/time options, claim checks)", `${fmt(w.verifierUs, 1)} µs`],
+        [
+          "1",
+          "its token verifier alone (header checks, jose with iss/aud/time options, claim checks)",
+          `${fmt(w.verifierUs, 1)} µs`,
+        ],
         ["1", "authorizer with its logger SILENT (no log line)", `${fmt(w.authorizerNoLogUs, 1)} µs`],
-        ["2", "authorizer, grant read from DynamoDB Local every call: p50 / p99", `${fmt(m.p50Ms)} / ${fmt(m.p99Ms)} ms`],
-        ["2", "bare consistent GetItem, same rounds: p50 / p99", `${fmt(m.getItemP50Ms)} / ${fmt(m.getItemP99Ms)} ms`],
+        [
+          "2",
+          "authorizer, grant read from DynamoDB Local every call: p50 / p99",
+          `${fmt(m.p50Ms)} / ${fmt(m.p99Ms)} ms`,
+        ],
+        [
+          "2",
+          "bare consistent GetItem, same rounds: p50 / p99",
+          `${fmt(m.getItemP50Ms)} / ${fmt(m.getItemP99Ms)} ms`,
+        ],
         ["2", "DynamoDB reads per authorization with cache age 0", fmt(m.readsPerCall)],
-        ["4", `token issue through the handler (${i.tokens} tokens): p50 / p99`, `${fmt(i.p50Ms)} / ${fmt(i.p99Ms)} ms`],
-        ["4", "KMS calls per token", `Sign ${fmt(i.kmsSignPerToken)}, GetPublicKey ${i.kmsGetPublicKeyMeasured} (1 on the container's first token: ${i.kmsGetPublicKeyFirstToken})`],
+        [
+          "4",
+          `token issue through the handler (${i.tokens} tokens): p50 / p99`,
+          `${fmt(i.p50Ms)} / ${fmt(i.p99Ms)} ms`,
+        ],
+        [
+          "4",
+          "KMS calls per token",
+          `${fmt(i.kmsCallsPerToken)}: Sign ${fmt(i.kmsSignPerToken)}, GetPublicKey ${i.kmsGetPublicKeyMeasured} (${i.kmsGetPublicKeyFirstToken} on the container's first token)`,
+        ],
         ["4", "DynamoDB calls per token", perToken],
-        ["5", `KMS calls: authorizer init / ${c.authorizationsPerWindow * c.windows} authorizations`, `${c.kmsCallsAtInit} / ${c.kmsCallsDuringAuthorizations}`],
-        ["5", `DynamoDB reads per ${c.revocationCacheSeconds} s window (${c.grants} grants, ${c.authorizationsPerWindow} authorizations each window)`, c.dynamodbReadsPerWindow.join(", ")],
+        [
+          "5",
+          `KMS calls: authorizer init / ${c.authorizationsPerWindow * c.windows} authorizations`,
+          `${c.kmsCallsAtInit} / ${c.kmsCallsDuringAuthorizations}`,
+        ],
+        [
+          "5",
+          `DynamoDB reads per ${c.revocationCacheSeconds} s window (${c.grants} grants, ${c.authorizationsPerWindow} authorizations each window)`,
+          c.dynamodbReadsPerWindow.join(", "),
+        ],
       ],
     ),
     "",
@@ -141,7 +173,10 @@ export function printReport(r: BenchResults): void {
     "",
     table(
       ["what the authorizer bundle holds beyond the reference", "authorizer", "reference", "difference"],
-      beyondReference(cs.bundles.find((b) => b.name === cs.authorizer), ref),
+      beyondReference(
+        cs.bundles.find((b) => b.name === cs.authorizer),
+        ref,
+      ),
     ),
     "",
     table(

@@ -50,7 +50,8 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${line}\n`);
+const log = (line: string) =>
+  process.stderr.write(`[bench ${((Date.now() - startedAt) / 1000).toFixed(0)}s] ${line}\n`);
 
 try {
   // Cold starts first, while no DynamoDB Local (a JVM) competes for the two cores.
@@ -81,7 +82,10 @@ try {
     if (found === undefined) throw new Error(`no cold-start result for ${name}`);
     return found;
   };
-  const authorizerLoadOverReference = medianRatio(get(AUTHORIZER).loadMsSamples, get(REFERENCE).loadMsSamples);
+  const authorizerLoadOverReference = medianRatio(
+    get(AUTHORIZER).loadMsSamples,
+    get(REFERENCE).loadMsSamples,
+  );
   const results: BenchResults = {
     generatedAt: new Date().toISOString(),
     quick,

@@ -58,8 +58,11 @@ export function isAdmin(policy: Policy, actor: Actor): boolean {
   return intersects(actor.groups, policy.adminGroups);
 }
 
+/** What deciding who may oversee a request needs to know about it. */
+export type RequestParties = Pick<AccessRequest, "requestId" | "requester" | "entitlementId">;
+
 /** True when `actor` is the request's requester (exact `sub`). */
-export function isRequester(request: AccessRequest, actor: Actor): boolean {
+export function isRequester(request: RequestParties, actor: Actor): boolean {
   return request.requester === actor.sub;
 }
 
@@ -70,7 +73,7 @@ export function isRequester(request: AccessRequest, actor: Actor): boolean {
 export function mayOversee(
   policy: Policy,
   entitlement: Entitlement | undefined,
-  request: AccessRequest,
+  request: RequestParties,
   actor: Actor,
 ): boolean {
   return isRequester(request, actor) || isApproverOf(entitlement, actor) || isAdmin(policy, actor);
@@ -84,7 +87,7 @@ export function mayOversee(
 export function assertMayOversee(
   policy: Policy,
   entitlement: Entitlement | undefined,
-  request: AccessRequest,
+  request: RequestParties,
   actor: Actor,
   action: string,
 ): void {

@@ -134,6 +134,18 @@ describe("grant expiry", () => {
         details: expect.objectContaining({ ttl }),
       });
       expect(Date.parse(expired?.at ?? "")).toBeGreaterThanOrEqual(ttl * 1000);
+
+      // The request is gone from the API, but its audit trail, which has no TTL, is still served to the
+      // requester (authorized from the REQUESTED event) and refused to anyone else.
+      expect((await alice.call("GET", `/requests/${id}`)).status).toBe(404);
+      const trail = await alice.call<{ events: { action: string }[] }>("GET", `/requests/${id}/audit`);
+      expect(trail.status).toBe(200);
+      expect(trail.body.events.map((e) => e.action)).toEqual(["REQUESTED", "AUTO_APPROVED", "EXPIRED"]);
+      const bob = await jitUser(stack, "bob");
+      expect((await bob.call("GET", `/requests/${id}/audit`)).status).toBe(403);
+      expect((await alice.call("GET", "/requests/00000000-0000-4000-8000-000000000000/audit")).status).toBe(
+        404,
+      );
     } finally {
       documents.destroy();
       client.destroy();
