@@ -26,6 +26,11 @@ export const AUTHORIZER_VARIANTS = {
   referenceNoSourceMaps: "reference, no source maps (and no --enable-source-maps)",
 } as const;
 
+/** The reference Lambda's entry file (bench/reference-lambda.ts). */
+export function referenceEntry(): string {
+  return join(PROJECT_ROOT, "bench", "reference-lambda.ts");
+}
+
 /** Every Lambda entry file of functions/handlers/, by handler name (`jit-authorizer`, `issue-token`, …). */
 export function handlerEntries(): { name: string; entry: string }[] {
   return readdirSync(HANDLERS_DIR)
@@ -42,7 +47,7 @@ export function handlerEntries(): { name: string; entry: string }[] {
 export function coldStartSpecs(dir: string): BundleSpec[] {
   const deployed = (name: string, entry: string, ext = "mjs") =>
     esbuildBuildOptions(entry, join(dir, name.replace(/[^a-z0-9-]+/gi, "_"), `index.${ext}`));
-  const reference = join(PROJECT_ROOT, "bench", "reference-lambda.ts");
+  const reference = referenceEntry();
   const v = AUTHORIZER_VARIANTS;
   // Each pair compared by a ratio is listed side by side: the rounds rotate through this list, so the
   // two load moments apart in every round.

@@ -87,10 +87,19 @@ export function createJitAuthorizerHandler(deps: JitAuthorizerDeps): JitAuthoriz
   };
 }
 
+const ROUTINE_REJECTIONS: ReadonlySet<string> = new Set([
+  "token_missing",
+  "token_expired",
+  "token_not_yet_valid",
+]);
+
 function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, logger: Logger) {
   const route = `${event.route.method} ${event.route.path}`;
   if (decision.outcome === "unauthorized") {
-    logger.info("authorization refused", {
+    // Tokens that are merely missing, expired or not yet valid are everyday noise; anything else (a bad
+    // signature, a forged header, a foreign issuer) is what an attack looks like, so it is a warning.
+    const routine = ROUTINE_REJECTIONS.has(decision.reason);
+    logger[routine ? "info" : "warn"]("authorization refused", {
       decision: "unauthorized",
       reason: decision.reason,
       eventKind: event.kind,

@@ -42,16 +42,16 @@ export function parseJsonBody<S extends z.ZodType>(
 
 /**
  * The body's JSON value (`{}` when absent or empty).
- * @throws ValidationError `invalid_json` when it is not UTF-8 JSON or exceeds {@link MAX_BODY_BYTES}.
+ * @throws ValidationError `invalid_json` when it is not UTF-8 JSON; `invalid_request` when it exceeds
+ *   {@link MAX_BODY_BYTES}.
  */
 export function readBodyValue(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">): unknown {
   let text = event.body ?? "";
   if (event.isBase64Encoded && text !== "") text = Buffer.from(text, "base64").toString("utf8");
   if (Buffer.byteLength(text, "utf8") > MAX_BODY_BYTES) {
     throw new ValidationError(
-      `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
-      { field: "(body)" },
-      "invalid_json",
+      `The request body is larger than ${MAX_BODY_BYTES} bytes; shorten the justification or other text fields.`,
+      { field: "(body)", maxBytes: MAX_BODY_BYTES },
     );
   }
   if (text.trim() === "") return {};

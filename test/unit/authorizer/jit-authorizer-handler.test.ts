@@ -277,6 +277,8 @@ describe("logging", () => {
       ["unauthorized", "alg_not_allowed"],
     ]);
     expect(entries[1]).toMatchObject({ jti: "jti-log", sub: "alice", requestId: "req-log" });
+    // A forged token is logged as a warning (it is what an attack looks like); decisions are info.
+    expect(entries.map((e) => e.level)).toEqual(["INFO", "INFO", "WARN"]);
   });
 });
 

@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Plugin } from "esbuild";
+import { esbuildBuildOptions, HANDLERS_DIR, SOURCE_MAPS_NODE_OPTIONS } from "../infra/bundling.js";
+import { REFERENCE, referenceEntry } from "./bundles.js";
+import { type BundleSpec, measureColdStarts } from "./cold-start.js";
+import { medianRatio, round } from "./stats.js";
+
+/**
+ * `npx tsx bench/diagnose-load.ts`: where the authorizer's module load time goes. Bundles the authorizer
+ * as deployed, then again with one dependency replaced by an empty stand-in, and loads each bundle in
+ * fresh Node processes (interleaved, as `npm run bench` does). The difference is that dependency's share
+ * of the load. The stubbed bundles only load: they cannot authorize anything. Not part of
+ * `npm run bench` (about 2 minutes on 2 cores); docs/performance.md quotes a run.
+ */
+
+/** Any property and any call give the same stand-in back, so module-level schema building still runs. */
+const CHAINABLE =
+  "const p = new Proxy(function () {}, { get: (_t, k) => (k === 'then' ? undefined : p), apply: () => p });";
+
+/** Stand-ins for each dependency, exporting every name functions/ imports from it. */
+const STUBS: Record<string, { filter: RegExp; contents: string }> = {
+  yaml: { filter: /^yaml$/, contents: "export const parse = () => ({});" },
+  zod: {
+    filter: /^zod$/,
+    contents: `${CHAINABLE} export const string = p, strictObject = p, array = p, url = p, object = p, boolean = p, literal = p, number = p, coerce = p, union = p, record = p, optional = p, nullable = p, z = p; export { p as enum }; export default p;`,
+  },
+  "@aws-sdk/client-kms": {
+    filter: /^@aws-sdk\/client-kms$/,
+    contents: "export class KMSClient {} export class GetPublicKeyCommand {} export class SignCommand {}",
+  },
+  "@aws-lambda-powertools/logger": {
+    filter: /^@aws-lambda-powertools\/logger$/,
+    contents: "export class Logger { info() {} warn() {} error() {} debug() {} addContext() {} }",
+  },
+};
+
+function stub(name: string, filter: RegExp, contents: string): Plugin {
+  return {
+    name: `stub-${name}`,
+    setup(build) {
+      build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "bench-stub" }));
+      build.onLoad({ filter: /.*/, namespace: "bench-stub" }, () => ({ contents, loader: "js" }));
+    },
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "jit-bench-diagnose-"));
+try {
+  const nodeArgs = SOURCE_MAPS_NODE_OPTIONS.split(" ");
+  const entry = join(HANDLERS_DIR, "jit-authorizer.ts");
+  const deployed = (name: string) => esbuildBuildOptions(entry, join(dir, name, "index.mjs"));
+  const specs: BundleSpec[] = [
+    {
+      name: REFERENCE,
+      options: esbuildBuildOptions(referenceEntry(), join(dir, "ref", "index.mjs")),
+      nodeArgs,
+    },
+    { name: "jit-authorizer", options: deployed("authorizer"), nodeArgs },
+    ...Object.entries(STUBS).map(([pkg, s], i) => ({
+      name: `without ${pkg}`,
+      options: { ...deployed(`stub-${i}`), plugins: [stub(pkg, s.filter, s.contents)] },
+      nodeArgs,
+    })),
+  ];
+  const results = await measureColdStarts(specs, { dir, warmupRounds: 1, rounds: 15 });
+  const [reference, authorizer] = results;
+  if (reference === undefined || authorizer === undefined) throw new Error("missing results");
+  const rows = results.map((r) => {
+    const saved = authorizer.loadMsMedian - r.loadMsMedian;
+    return `| ${r.name} | ${round(r.rawBytes / 1024, 1)} KB | ${round(r.loadMsMedian, 1)} ms | ${round(r.cpuMsMedian, 1)} ms | ${round(medianRatio(r.loadMsSamples, reference.loadMsSamples))} × | ${r === authorizer || r === reference ? "" : `${round(saved, 1)} ms (${round((100 * saved) / authorizer.loadMsMedian)} %)`} |`;
+  });
+  process.stdout.write(
+    [
+      "| bundle | raw | module load (median of 15) | CPU time | vs reference | load saved |",
+      "| --- | --- | --- | --- | --- | --- |",
+      ...rows,
+      "",
+    ].join("\n"),
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
