@@ -320,6 +320,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       [ENV.kmsEndpoint]: kms.endpoint,
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+      // Node 20 is supported locally; the SDK's notice that future releases need Node 22 is not an error.
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     };
     host = await startLambdaHost({
       functions: Object.fromEntries(

@@ -4,6 +4,9 @@
  * `--revocation-cache-seconds N`, `--authorizer-cache-seconds N`, `--log-level LEVEL`, `--quiet`.
  * Exit codes: 0 after a clean stop, 1 when the stack cannot start (one clear message, no stack trace).
  */
+// Node 20 is supported locally; the AWS SDK's notice that its 2027 releases need Node 22 reads like an error.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
