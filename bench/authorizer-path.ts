@@ -186,13 +186,17 @@ export interface MissPathFigures {
   /** A bare strongly consistent GetItem of the same item, measured in the same rounds. */
   getItemP50Ms: number;
   getItemP99Ms: number;
+  /** Bare `jose.jwtVerify` then the same GetItem: the least a verifying, grant-reading authorizer does. */
+  joseGetItemP50Ms: number;
+  joseGetItemP99Ms: number;
   /** DynamoDB reads per authorization (1: every call missed the cache). */
   readsPerCall: number;
 }
 
 /**
  * Section 2: the authorizer with a cache age of 0 (`JIT_REVOCATION_CACHE_SECONDS=0`), so every decision
- * reads the grant from DynamoDB Local through the real reader, against a bare consistent GetItem.
+ * reads the grant from DynamoDB Local through the real reader, against a bare consistent GetItem and
+ * against bare `jose.jwtVerify` followed by that GetItem.
  */
 export async function measureMissPath(
   stack: BenchStack,
@@ -202,6 +206,7 @@ export async function measureMissPath(
 ): Promise<MissPathFigures> {
   const authorizer = await buildAuthorizer(stack, 0);
   const event = restRequestEvent(token);
+  const cryptoKey = await importJWK(authorizer.publicJwk, "ES256");
   await expectAllow(authorizer.handler, event);
   const documents = createDocumentClient(stack.dynamodb.endpoint, {});
   const getItem = new GetCommand({
@@ -231,11 +236,19 @@ export async function measureMissPath(
           },
         },
         { name: "getitem", batch: perCallLatency(() => documents.send(getItem)) },
+        {
+          name: "jose-getitem",
+          batch: perCallLatency(async () => {
+            await jwtVerify(token, cryptoKey);
+            await documents.send(getItem);
+          }),
+        },
       ],
       options,
     );
     const miss = (series.get("miss") ?? []).flat();
     const get = (series.get("getitem") ?? []).flat();
+    const joseGet = (series.get("jose-getitem") ?? []).flat();
     await expectAllow(authorizer.handler, event);
     return {
       calls: miss.length,
@@ -243,6 +256,8 @@ export async function measureMissPath(
       p99Ms: quantile(miss, 0.99),
       getItemP50Ms: quantile(get, 0.5),
       getItemP99Ms: quantile(get, 0.99),
+      joseGetItemP50Ms: quantile(joseGet, 0.5),
+      joseGetItemP99Ms: quantile(joseGet, 0.99),
       // The last expectAllow read once more.
       readsPerCall: (authorizer.dynamodb.total() - reads0 - 1) / miss.length,
     };

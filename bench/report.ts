@@ -131,6 +131,11 @@ export function printReport(r: BenchResults): void {
         ],
         [
           "2",
+          "bare `jose.jwtVerify` then the same GetItem, same rounds: p50 / p99",
+          `${fmt(m.joseGetItemP50Ms)} / ${fmt(m.joseGetItemP99Ms)} ms`,
+        ],
+        [
+          "2",
           "bare consistent GetItem, same rounds: p50 / p99",
           `${fmt(m.getItemP50Ms)} / ${fmt(m.getItemP99Ms)} ms`,
         ],

@@ -154,7 +154,11 @@ describe("createRestHandler", () => {
     expect(JSON.parse(b64.body)).toEqual({ comment: "hi" });
     const big = await handler(event({ body: JSON.stringify({ comment: "x".repeat(20_000) }) }));
     expect(big.statusCode).toBe(400);
-    expect(JSON.parse(big.body)).toMatchObject({ code: "invalid_request", field: "(body)", maxBytes: 16_384 });
+    expect(JSON.parse(big.body)).toMatchObject({
+      code: "invalid_request",
+      field: "(body)",
+      maxBytes: 16_384,
+    });
   });
 });
 
