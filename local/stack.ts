@@ -1,12 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TableNames } from "../functions/adapters/dynamodb/table-definitions.js";
 import { ENV } from "../functions/config/environment.js";
-import { loadPolicyFile } from "../functions/config/load-policy.js";
+import { parsePolicy, parsePolicyText } from "../functions/config/load-policy.js";
 import type { Policy } from "../functions/config/policy.js";
+import { ConfigurationError } from "../functions/domain/errors.js";
 import type { RequestAuthorizer } from "./api-gateway/authorizer.js";
 import { type LambdaHost, startLambdaHost } from "./api-gateway/lambda-host.js";
 import { LOCAL_REGION } from "./api-gateway/method-arn.js";
@@ -161,7 +162,8 @@ export interface LocalStack {
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const configFile = resolve(options.configFile ?? DEFAULT_CONFIG_FILE);
-  const policy = loadPolicyFile(configFile);
+  const policyText = readPolicyText(configFile);
+  const policy = parsePolicy(policyText, configFile);
   const revocationCacheSeconds = options.revocationCacheSeconds ?? DEFAULT_REVOCATION_CACHE_SECONDS;
   const authorizerCacheSeconds = options.authorizerCacheSeconds ?? DEFAULT_AUTHORIZER_CACHE_SECONDS;
   for (const [name, value] of [
@@ -305,7 +307,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The Lambda functions, with the environment infra would give them.
     const functionEnv: Record<string, string> = {
       ...baseEnvironment(),
-      [ENV.policyFile]: configFile,
+      // The Lambdas read the validated policy as JSON, as infra bundles it (policy.json next to the handler).
+      [ENV.policyFile]: writeLambdaPolicyJson(dataDir, parsePolicyText(policyText, configFile)),
       [ENV.requestsTable]: tables.requests,
       [ENV.auditTable]: tables.audit,
       [ENV.issuer]: jitServer.url,
@@ -437,4 +440,22 @@ function baseEnvironment(): Record<string, string> {
   out.AWS_REGION = LOCAL_REGION;
   out.AWS_DEFAULT_REGION = LOCAL_REGION;
   return out;
+}
+
+/** The policy file's text. @throws ConfigurationError naming the file when it cannot be read. */
+function readPolicyText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new ConfigurationError(`${path}: cannot read policy file: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Writes the validated policy document as `policy.json` in the data directory; returns its path. */
+function writeLambdaPolicyJson(dataDir: string, document: unknown): string {
+  const path = join(dataDir, "policy.json");
+  writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
+  return path;
 }

@@ -3,7 +3,7 @@ import { DynamoDbRequestReader } from "../adapters/dynamodb/dynamodb-request-rea
 import { createKmsClient } from "../adapters/kms/kms-client.js";
 import { KmsPublicKeySource } from "../adapters/kms/kms-public-key-source.js";
 import { ENV, JitAuthorizerEnvironmentSchema, readEnvironment } from "../config/environment.js";
-import { loadPolicyFile } from "../config/load-policy.js";
+import { loadPolicyJsonFile } from "../config/policy-document.js";
 import { type Clock, systemClock } from "../domain/clock.js";
 import { ConfigurationError } from "../domain/errors.js";
 import type { JitAuthorizerDeps } from "../handlers/jit-authorizer.js";
@@ -35,7 +35,7 @@ export async function jitAuthorizerDepsFromEnvironment(
 ): Promise<JitAuthorizerDeps> {
   const env = options.env ?? process.env;
   const config = readEnvironment(JitAuthorizerEnvironmentSchema, env);
-  const policy = loadPolicyFile(config[ENV.policyFile]);
+  const policy = loadPolicyJsonFile(config[ENV.policyFile]);
   const client = createDocumentClient(config[ENV.dynamodbEndpoint], env);
   const reader = new DynamoDbRequestReader(client, config[ENV.requestsTable]);
   const source =

@@ -9,7 +9,7 @@ import {
   JwksEnvironmentSchema,
   readEnvironment,
 } from "../config/environment.js";
-import { loadPolicyFile } from "../config/load-policy.js";
+import { loadPolicyJsonFile } from "../config/policy-document.js";
 import { systemClock } from "../domain/clock.js";
 import type { PublicKeySource } from "../ports/public-keys.js";
 import type { IssueTokenDependencies } from "../use-cases/issue-token.js";
@@ -25,7 +25,7 @@ import { createDocumentClient } from "./workflow.js";
  */
 export function issueTokenDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): IssueTokenDependencies {
   const config = readEnvironment(IssueEnvironmentSchema, env);
-  const policy = loadPolicyFile(config[ENV.policyFile]);
+  const policy = loadPolicyJsonFile(config[ENV.policyFile]);
   const documents = createDocumentClient(config[ENV.dynamodbEndpoint], env);
   const kms = createKmsClient({ endpoint: config[ENV.kmsEndpoint], env });
   const keyId = config[ENV.signingKeyId];

@@ -5,7 +5,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoDbAuditLog } from "../adapters/dynamodb/dynamodb-audit-log.js";
 import { DynamoDbRequestRepository } from "../adapters/dynamodb/dynamodb-request-repository.js";
 import { ENV, readEnvironment, StoreEnvironmentSchema } from "../config/environment.js";
-import { loadPolicyFile } from "../config/load-policy.js";
+import { loadPolicyJsonFile } from "../config/policy-document.js";
 import { systemClock } from "../domain/clock.js";
 import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
 
@@ -42,7 +42,7 @@ export function workflowDepsFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
 ): WorkflowDeps {
   const config = readEnvironment(StoreEnvironmentSchema, env);
-  const policy = loadPolicyFile(config[ENV.policyFile]);
+  const policy = loadPolicyJsonFile(config[ENV.policyFile]);
   const client = createDocumentClient(config[ENV.dynamodbEndpoint], env);
   const audit = new DynamoDbAuditLog(client, config[ENV.auditTable]);
   const requests = new DynamoDbRequestRepository(client, config[ENV.requestsTable], audit, (item, error) =>

@@ -1,6 +1,6 @@
 import * as z from "zod";
 import { ConfigurationError } from "../domain/errors.js";
-import { formatFieldPath } from "./load-policy.js";
+import { formatFieldPath } from "./policy-document.js";
 
 /**
  * Lambda environment variables: the contract between infra/ (which sets them), local/ (which sets them
@@ -8,7 +8,7 @@ import { formatFieldPath } from "./load-policy.js";
  * Add a variable here first, then set it in infra and local.
  */
 export const ENV = {
-  /** Path of the policy file (YAML/JSON). In Lambda: the validated policy bundled next to the handler. */
+  /** Path of the validated policy as JSON: in Lambda the `policy.json` bundled next to the handler; locally a JSON copy. */
   policyFile: "JIT_POLICY_FILE",
   requestsTable: "JIT_REQUESTS_TABLE",
   auditTable: "JIT_AUDIT_TABLE",

@@ -1,34 +1,35 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import type * as z from "zod";
 import { ConfigurationError } from "../domain/errors.js";
-import { type Policy, toPolicy } from "./policy.js";
-import { PolicyFileSchema } from "./policy-schema.js";
+import type { Policy } from "./policy.js";
+import { validatePolicyDocument } from "./policy-document.js";
 
 /**
- * Validates policy text (YAML or JSON, which is YAML) and returns the {@link Policy}.
+ * Parses policy text (YAML, or JSON, which is YAML) into the document's value, refusing duplicate keys.
+ * Used by `cdk synth`, the local stack and the tests; the Lambdas read the validated JSON copy instead
+ * (policy-document.ts `loadPolicyJsonFile`).
+ * @throws ConfigurationError naming `source` when the text is not YAML/JSON.
+ */
+export function parsePolicyText(text: string, source: string): unknown {
+  try {
+    return parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+  } catch (err) {
+    throw new ConfigurationError(`${source}: not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/**
+ * Validates policy text (YAML or JSON) and returns the {@link Policy}.
  * @param text the file's contents.
  * @param source a name for messages, usually the file path.
  * @throws ConfigurationError whose message lists every problem as `source: field.path: what is wrong`.
  */
 export function parsePolicy(text: string, source: string): Policy {
-  let raw: unknown;
-  try {
-    raw = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
-  } catch (err) {
-    throw new ConfigurationError(`${source}: not valid YAML/JSON: ${(err as Error).message}`, { cause: err });
-  }
-  const result = PolicyFileSchema.safeParse(raw);
-  if (!result.success) {
-    throw new ConfigurationError(
-      `Invalid policy configuration:\n${formatIssues(source, result.error.issues)}`,
-    );
-  }
-  return toPolicy(result.data);
+  return validatePolicyDocument(parsePolicyText(text, source), source);
 }
 
 /**
- * Reads and validates the policy file at `path`.
+ * Reads and validates the policy file at `path` (YAML or JSON).
  * @throws ConfigurationError naming the file, the field path and the problem.
  */
 export function loadPolicyFile(path: string): Policy {
@@ -41,27 +42,4 @@ export function loadPolicyFile(path: string): Policy {
     });
   }
   return parsePolicy(text, path);
-}
-
-/** `entitlements[2].minApprovals`: the field path in the notation people write. */
-export function formatFieldPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out === "" ? "(root)" : out;
-}
-
-function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const field = formatFieldPath(issue.path);
-      const message =
-        issue.code === "unrecognized_keys"
-          ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`
-          : issue.message;
-      return `  ${source}: ${field}: ${message}`;
-    })
-    .join("\n");
 }

@@ -135,7 +135,10 @@ function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, 
     const result = allowed
       ? allowResult(event, token.sub, permissions, context(decision.grant))
       : routeNotCoveredResult(event, token.sub, permissions, context(decision.grant));
-    logger.info(allowed ? "authorization allowed" : "authorization denied", {
+    // Allowed calls are the hot path and already appear in API Gateway's access log with the authorizer's
+    // principal and context; logging each one here costs more than the decision itself (bench), so they
+    // are DEBUG. Refusals and denies stay INFO/WARN.
+    logger[allowed ? "debug" : "info"](allowed ? "authorization allowed" : "authorization denied", {
       decision: allowed ? "allow" : "deny",
       reason: allowed ? "allowed" : decision.reason,
       ...who,

@@ -193,10 +193,11 @@ export function silentLogger(): Logger {
 }
 
 /**
- * Runs `fn` with a real Powertools logger at INFO and returns what it printed (one JSON object per line).
+ * Runs `fn` with a real Powertools logger (INFO unless told) and returns what it printed (one JSON object per line).
  */
 export async function captureLogs(
   fn: (logger: Logger) => Promise<void>,
+  logLevel: "DEBUG" | "INFO" = "INFO",
 ): Promise<{ text: string; entries: Record<string, unknown>[] }> {
   const chunks: string[] = [];
   const capture = (chunk: unknown) => {
@@ -206,7 +207,7 @@ export async function captureLogs(
   const out = vi.spyOn(process.stdout, "write").mockImplementation(capture);
   const err = vi.spyOn(process.stderr, "write").mockImplementation(capture);
   try {
-    await fn(new Logger({ serviceName: "jit-authorizer-test", logLevel: "INFO" }));
+    await fn(new Logger({ serviceName: "jit-authorizer-test", logLevel }));
   } finally {
     out.mockRestore();
     err.mockRestore();

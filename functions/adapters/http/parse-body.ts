@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import type * as z from "zod";
-import { formatFieldPath } from "../../config/load-policy.js";
+import { formatFieldPath } from "../../config/policy-document.js";
 import { ValidationError } from "../../domain/errors.js";
 
 /** Largest request body accepted, in bytes: every JIT API body is a few hundred bytes of JSON. */

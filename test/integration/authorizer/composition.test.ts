@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
@@ -34,6 +34,7 @@ import {
 } from "../../helpers/authorizer.js";
 import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
 import { startTestKms, type TestKms } from "../../helpers/kms.js";
+import { lambdaPolicyJsonFile } from "../../helpers/policy-json.js";
 import { TEST_AUDIENCE, TEST_ISSUER } from "../../helpers/tokens.js";
 
 interface PolicyResult {
@@ -57,8 +58,7 @@ beforeAll(async () => {
     marshallOptions: { removeUndefinedValues: true },
   });
   dir = mkdtempSync(join(tmpdir(), "jit-authz-"));
-  const policyFile = join(dir, "policy.yaml");
-  writeFileSync(policyFile, testPolicyYaml());
+  const policyFile = lambdaPolicyJsonFile({ yaml: testPolicyYaml() });
   env = {
     [ENV.policyFile]: policyFile,
     [ENV.requestsTable]: tables.requests,

@@ -1,6 +1,5 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { resolve } from "node:path";
 import { CreateAliasCommand } from "@aws-sdk/client-kms";
 import { type DynamoDBDocumentClient, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
@@ -36,6 +35,7 @@ import {
 import type { IssueTokenDependencies } from "../../../functions/use-cases/issue-token.js";
 import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
 import { startTestKms, type TestKms } from "../../helpers/kms.js";
+import { lambdaPolicyJsonFile } from "../../helpers/policy-json.js";
 import { grantFixture, quietLogger, tokenRequestEvent, wellKnownEvent } from "../../helpers/token-issue.js";
 
 const TTL_SECONDS = 900;
@@ -258,7 +258,7 @@ describe("Lambda entries built from the environment", () => {
 
   it("issue and publish through the exported handlers, fetching each public key once per container", async () => {
     Object.assign(process.env, {
-      [ENV.policyFile]: resolve("config/example.yaml"),
+      [ENV.policyFile]: lambdaPolicyJsonFile({ file: "config/example.yaml" }),
       [ENV.requestsTable]: tables.requests,
       [ENV.auditTable]: tables.audit,
       [ENV.dynamodbEndpoint]: testDynamoDbEndpoint(),

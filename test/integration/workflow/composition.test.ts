@@ -5,6 +5,7 @@ import { handler as approveHandler } from "../../../functions/handlers/approve-r
 import { handler as createHandler } from "../../../functions/handlers/create-request.js";
 import { handler as getHandler } from "../../../functions/handlers/get-request.js";
 import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
+import { lambdaPolicyJsonFile } from "../../helpers/policy-json.js";
 import { CapturingLogger } from "../../unit/workflow/log-capture.js";
 import { createWorkflowHarness, invoke, proxyEvent } from "./workflow-harness.js";
 
@@ -18,7 +19,7 @@ describe("Lambda entries built from the environment", () => {
     const client = testDynamoDbClient();
     tables = await createTestTables(client, "wfenv");
     client.destroy();
-    process.env[ENV.policyFile] = "config/example.yaml";
+    process.env[ENV.policyFile] = lambdaPolicyJsonFile({ file: "config/example.yaml" });
     process.env[ENV.requestsTable] = tables.requests;
     process.env[ENV.auditTable] = tables.audit;
     process.env[ENV.dynamodbEndpoint] = testDynamoDbEndpoint();

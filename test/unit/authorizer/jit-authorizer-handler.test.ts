@@ -267,7 +267,7 @@ describe("logging", () => {
       await handler(restTokenEvent(good, "DELETE", "/orders/1"));
       await handler(restTokenEvent(bad)).catch(() => undefined);
       tokens.push(good, bad);
-    });
+    }, "DEBUG");
     expect(tokens).toHaveLength(2);
     for (const t of tokens) for (const segment of t.split(".")) expect(text).not.toContain(segment);
     expect(text).not.toContain("eyJ");
@@ -277,8 +277,9 @@ describe("logging", () => {
       ["unauthorized", "alg_not_allowed"],
     ]);
     expect(entries[1]).toMatchObject({ jti: "jti-log", sub: "alice", requestId: "req-log" });
-    // A forged token is logged as a warning (it is what an attack looks like); decisions are info.
-    expect(entries.map((e) => e.level)).toEqual(["INFO", "INFO", "WARN"]);
+    // Allowed calls are DEBUG (the hot path; API Gateway's access log has them), denies INFO, and a forged
+    // token a warning (it is what an attack looks like).
+    expect(entries.map((e) => e.level)).toEqual(["DEBUG", "INFO", "WARN"]);
   });
 });
 
