@@ -12,7 +12,7 @@ import { medianRatio, round } from "./stats.js";
  * as deployed, then again with one dependency replaced by an empty stand-in, and loads each bundle in
  * fresh Node processes (interleaved, as `npm run bench` does). The difference is that dependency's share
  * of the load. The stubbed bundles only load: they cannot authorize anything. Not part of
- * `npm run bench` (about 2 minutes on 2 cores); docs/performance.md quotes a run.
+ * `npm run bench` (about 2 minutes on 2 cores); the README's "Performance" section quotes a run.
  */
 
 /** Any property and any call give the same stand-in back, so module-level schema building still runs. */

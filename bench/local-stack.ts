@@ -20,6 +20,7 @@ import {
   startDynamoDbLocal,
 } from "../local/dynamodb-local.js";
 import { KMS_LOCAL_REGION, type KmsServer, startKmsServer } from "../local/kms-server.js";
+import { lambdaPolicyJsonFile } from "../test/helpers/policy-json.js";
 import { grantFixture } from "../test/helpers/token-issue.js";
 
 /** The policy every benchmark uses: the example policy (orders-read opens `GET /orders`, `GET /orders/*`). */
@@ -116,7 +117,7 @@ export async function startBenchStack(): Promise<BenchStack> {
     kmsAdmin.destroy();
 
     const local = {
-      [ENV.policyFile]: BENCH_POLICY_FILE,
+      [ENV.policyFile]: lambdaPolicyJsonFile({ file: BENCH_POLICY_FILE }),
       [ENV.requestsTable]: tables.requests,
       [ENV.issuer]: BENCH_ISSUER,
       [ENV.dynamodbEndpoint]: dynamodb.endpoint,

@@ -90,7 +90,7 @@ function beyondReference(authorizer?: ColdStartResult, reference?: ColdStartResu
     .map((x) => [x.pkg, kb(x.a), kb(x.r), `+${kb(x.a - x.r)}`]);
 }
 
-/** Prints the run as Markdown tables (the same tables docs/performance.md quotes). */
+/** Prints the run as Markdown tables (the same tables the README's "Performance" section quotes). */
 export function printReport(r: BenchResults): void {
   const w = r.warmPath;
   const m = r.missPath;
@@ -111,7 +111,7 @@ export function printReport(r: BenchResults): void {
       [
         [
           "1",
-          "authorizer warm decision (REST REQUEST, grant cached, one INFO log line)",
+          "authorizer warm decision (REST REQUEST, grant cached, logger at INFO: allowed decisions are DEBUG, not written)",
           `${fmt(w.authorizerUs, 1)} µs`,
         ],
         ["1", "bare `jose.jwtVerify`, same token and CryptoKey", `${fmt(w.joseUs, 1)} µs`],
