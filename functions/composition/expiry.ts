@@ -1,5 +1,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import * as z from "zod/mini";
 import { DynamoDbAuditLog } from "../adapters/dynamodb/dynamodb-audit-log.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { ENV, readEnvironment, StoreEnvironmentSchema } from "../config/environment.js";
@@ -10,7 +11,7 @@ import type { AuditLog } from "../ports/audit-log.js";
  * The expiry consumer's environment: only the Audit table (and, locally, the DynamoDB endpoint). It reads
  * nothing but the stream records Lambda hands it, so it needs no policy file and no Requests table name.
  */
-export const ExpiryConsumerEnvironmentSchema = StoreEnvironmentSchema.pick({
+export const ExpiryConsumerEnvironmentSchema = z.pick(StoreEnvironmentSchema, {
   [ENV.auditTable]: true,
   [ENV.dynamodbEndpoint]: true,
 });

@@ -1,4 +1,5 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import "./zod-locale.js";
 import { ConfigurationError } from "../domain/errors.js";
 import { formatFieldPath } from "./policy-document.js";
 
@@ -33,14 +34,17 @@ export const ENV = {
   kmsEndpoint: "JIT_KMS_ENDPOINT",
 } as const;
 
-const nonEmpty = z.string().trim().min(1, "must be set");
-const csv = nonEmpty.transform((s) =>
-  s
-    .split(",")
-    .map((x) => x.trim())
-    .filter(Boolean),
+const nonEmpty = z.string().check(z.trim(), z.minLength(1, "must be set"));
+const csv = z.pipe(
+  nonEmpty,
+  z.transform((s: string) =>
+    s
+      .split(",")
+      .map((x) => x.trim())
+      .filter(Boolean),
+  ),
 );
-const optionalUrl = z.url().optional();
+const optionalUrl = z.optional(z.url());
 
 /** Variables every Lambda that touches the tables needs. */
 export const StoreEnvironmentSchema = z.object({
@@ -51,7 +55,7 @@ export const StoreEnvironmentSchema = z.object({
 });
 
 /** Token issue: store + issuer + signing key. */
-export const IssueEnvironmentSchema = StoreEnvironmentSchema.extend({
+export const IssueEnvironmentSchema = z.extend(StoreEnvironmentSchema, {
   [ENV.issuer]: z.url(),
   [ENV.signingKeyId]: nonEmpty,
   [ENV.kmsEndpoint]: optionalUrl,
@@ -71,7 +75,7 @@ export const JitAuthorizerEnvironmentSchema = z.object({
   [ENV.issuer]: z.url(),
   [ENV.audience]: nonEmpty,
   [ENV.publicKeyIds]: csv,
-  [ENV.revocationCacheSeconds]: z.coerce.number().int().min(0).max(3600),
+  [ENV.revocationCacheSeconds]: z.coerce.number().check(z.int(), z.gte(0), z.lte(3600)),
   [ENV.dynamodbEndpoint]: optionalUrl,
   [ENV.kmsEndpoint]: optionalUrl,
 });
@@ -88,7 +92,7 @@ export const IdentityAuthorizerEnvironmentSchema = z.object({
  * Validates the environment against `schema` once, at cold start.
  * @throws ConfigurationError naming each missing or invalid variable.
  */
-export function readEnvironment<S extends z.ZodType>(
+export function readEnvironment<S extends z.ZodMiniType>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.output<S> {

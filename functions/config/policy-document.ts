@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { ConfigurationError } from "../domain/errors.js";
 import { type Policy, toPolicy } from "./policy.js";
 import { PolicyFileSchema } from "./policy-schema.js";

@@ -1,4 +1,5 @@
-import * as z from "zod";
+import * as z from "zod/mini";
+import "./zod-locale.js";
 import { parseDurationSeconds } from "../domain/duration.js";
 
 /** HTTP methods a permission may name; `*` means any method (API Gateway's wildcard). */
@@ -6,153 +7,173 @@ export const PERMISSION_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEA
 
 const slug = z
   .string()
-  .regex(
-    /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
-    "must be a slug: lowercase letters, digits and '-', 1-64 characters",
+  .check(
+    z.regex(
+      /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
+      "must be a slug: lowercase letters, digits and '-', 1-64 characters",
+    ),
   );
 
-const groupName = z.string().min(1, "must not be empty").max(256);
+const groupName = z.string().check(z.minLength(1, "must not be empty"), z.maxLength(256));
 
 /** An ISO 8601 duration string, checked here so the error names the field; converted to seconds later. */
-const isoDuration = z.string().superRefine((text, ctx) => {
-  try {
-    const seconds = parseDurationSeconds(text);
-    if (seconds < 1) ctx.addIssue({ code: "custom", message: `"${text}" must be at least 1 second` });
-  } catch (err) {
-    ctx.addIssue({ code: "custom", message: (err as Error).message });
-  }
-});
+const isoDuration = z.string().check(
+  z.superRefine((text: string, ctx) => {
+    try {
+      const seconds = parseDurationSeconds(text);
+      if (seconds < 1) ctx.addIssue({ code: "custom", message: `"${text}" must be at least 1 second` });
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
+  }),
+);
 
 /**
  * A permission: `METHOD /path`. The path must start with `/`; `*` matches any characters, `/` included,
  * exactly as in the API Gateway `methodArn` resource of an IAM policy (so `GET /orders/*` covers
  * `/orders/1` and `/orders/1/items`, not `/orders`).
  */
-const permission = z.string().superRefine((text, ctx) => {
-  const match = /^(\S+) (\S+)$/.exec(text);
-  if (!match) {
-    ctx.addIssue({ code: "custom", message: `"${text}" must be "METHOD /path", e.g. "GET /orders/*"` });
-    return;
-  }
-  const [, method = "", path = ""] = match;
-  if (!(PERMISSION_METHODS as readonly string[]).includes(method)) {
-    ctx.addIssue({
-      code: "custom",
-      message: `"${text}": method "${method}" must be one of ${PERMISSION_METHODS.join(", ")}`,
-    });
-  }
-  if (!path.startsWith("/")) {
-    ctx.addIssue({ code: "custom", message: `"${text}": path "${path}" must start with "/"` });
-  } else if (!/^[A-Za-z0-9._~!$&'()+,;=:@%/*-]+$/.test(path)) {
-    ctx.addIssue({
-      code: "custom",
-      message: `"${text}": path "${path}" has characters not allowed in a URL path`,
-    });
-  }
-});
+const permission = z.string().check(
+  z.superRefine((text: string, ctx) => {
+    const match = /^(\S+) (\S+)$/.exec(text);
+    if (!match) {
+      ctx.addIssue({ code: "custom", message: `"${text}" must be "METHOD /path", e.g. "GET /orders/*"` });
+      return;
+    }
+    const [, method = "", path = ""] = match;
+    if (!(PERMISSION_METHODS as readonly string[]).includes(method)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${text}": method "${method}" must be one of ${PERMISSION_METHODS.join(", ")}`,
+      });
+    }
+    if (!path.startsWith("/")) {
+      ctx.addIssue({ code: "custom", message: `"${text}": path "${path}" must start with "/"` });
+    } else if (!/^[A-Za-z0-9._~!$&'()+,;=:@%/*-]+$/.test(path)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `"${text}": path "${path}" has characters not allowed in a URL path`,
+      });
+    }
+  }),
+);
 
-const ticketPattern = z.string().superRefine((text, ctx) => {
-  try {
-    new RegExp(text, "u");
-  } catch (err) {
-    ctx.addIssue({ code: "custom", message: `is not a valid regular expression: ${(err as Error).message}` });
-  }
-});
+const ticketPattern = z.string().check(
+  z.superRefine((text: string, ctx) => {
+    try {
+      new RegExp(text, "u");
+    } catch (err) {
+      ctx.addIssue({
+        code: "custom",
+        message: `is not a valid regular expression: ${(err as Error).message}`,
+      });
+    }
+  }),
+);
 
 /** One entitlement as written in the policy file (DESIGN.md §2). */
 export const EntitlementSchema = z.strictObject({
   id: slug,
-  description: z.string().min(1, "must not be empty"),
-  audience: z.string().min(1, "must not be empty"),
-  permissions: z.array(permission).min(1, 'must list at least one permission, e.g. "GET /orders/*"'),
-  eligibleGroups: z.array(groupName).min(1, "must list at least one group"),
-  approverGroups: z.array(groupName).default([]),
-  minApprovals: z
-    .number()
-    .int("must be a whole number")
-    .min(1, "must be at least 1")
-    .max(10, "must be at most 10")
-    .default(1),
+  description: z.string().check(z.minLength(1, "must not be empty")),
+  audience: z.string().check(z.minLength(1, "must not be empty")),
+  permissions: z
+    .array(permission)
+    .check(z.minLength(1, 'must list at least one permission, e.g. "GET /orders/*"')),
+  eligibleGroups: z.array(groupName).check(z.minLength(1, "must list at least one group")),
+  approverGroups: z._default(z.array(groupName), []),
+  minApprovals: z._default(
+    z
+      .number()
+      .check(
+        z.int("must be a whole number"),
+        z.gte(1, "must be at least 1"),
+        z.lte(10, "must be at most 10"),
+      ),
+    1,
+  ),
   maxDuration: isoDuration,
-  defaultDuration: isoDuration.optional(),
-  approvalTimeout: isoDuration.default("P1D"),
-  requireJustification: z.boolean().default(true),
-  ticketPattern: ticketPattern.optional(),
-  autoApprove: z.boolean().default(false),
-  breakGlass: z.boolean().default(false),
+  defaultDuration: z.optional(isoDuration),
+  approvalTimeout: z._default(isoDuration, "P1D"),
+  requireJustification: z._default(z.boolean(), true),
+  ticketPattern: z.optional(ticketPattern),
+  autoApprove: z._default(z.boolean(), false),
+  breakGlass: z._default(z.boolean(), false),
 });
 
 /** A development IdP user (local stack only; ignored in AWS). */
 export const DevUserSchema = z.strictObject({
   username: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be lowercase letters, digits, '.', '_' or '-'"),
-  email: z.string().email("must be an email address").optional(),
-  groups: z.array(groupName).default([]),
+    .check(z.regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, "must be lowercase letters, digits, '.', '_' or '-'")),
+  email: z.optional(z.string().check(z.email("must be an email address"))),
+  groups: z._default(z.array(groupName), []),
 });
 
 /** The whole policy file. */
 export const PolicyFileSchema = z
   .strictObject({
-    tokenTtl: isoDuration.default("PT15M"),
-    adminGroups: z.array(groupName).default([]),
-    identity: z
-      .strictObject({
-        issuer: z.url({ protocol: /^https?$/ }).optional(),
-        audience: z.string().min(1).optional(),
-        groupsClaim: z.string().min(1).default("cognito:groups"),
-      })
-      .default({ groupsClaim: "cognito:groups" }),
-    entitlements: z.array(EntitlementSchema).min(1, "must define at least one entitlement"),
-    users: z.array(DevUserSchema).default([]),
+    tokenTtl: z._default(isoDuration, "PT15M"),
+    adminGroups: z._default(z.array(groupName), []),
+    identity: z._default(
+      z.strictObject({
+        issuer: z.optional(z.url({ protocol: /^https?$/ })),
+        audience: z.optional(z.string().check(z.minLength(1))),
+        groupsClaim: z._default(z.string().check(z.minLength(1)), "cognito:groups"),
+      }),
+      { groupsClaim: "cognito:groups" },
+    ),
+    entitlements: z.array(EntitlementSchema).check(z.minLength(1, "must define at least one entitlement")),
+    users: z._default(z.array(DevUserSchema), []),
   })
-  .superRefine((policy, ctx) => {
-    const seen = new Map<string, number>();
-    policy.entitlements.forEach((e, i) => {
-      const first = seen.get(e.id);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["entitlements", i, "id"],
-          message: `duplicate id "${e.id}" (also entitlements[${first}])`,
-        });
-      } else seen.set(e.id, i);
+  .check(
+    z.superRefine((policy, ctx) => {
+      const seen = new Map<string, number>();
+      policy.entitlements.forEach((e, i) => {
+        const first = seen.get(e.id);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["entitlements", i, "id"],
+            message: `duplicate id "${e.id}" (also entitlements[${first}])`,
+          });
+        } else seen.set(e.id, i);
 
-      const needsApproval = !e.autoApprove && !e.breakGlass;
-      if (needsApproval && e.approverGroups.length === 0) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["entitlements", i, "approverGroups"],
-          message: "needs at least one approver group (or set autoApprove or breakGlass)",
-        });
-      }
-      if (e.autoApprove && e.breakGlass) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["entitlements", i, "breakGlass"],
-          message: "cannot be combined with autoApprove",
-        });
-      }
-      if (e.defaultDuration !== undefined && safeSeconds(e.defaultDuration) > safeSeconds(e.maxDuration)) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["entitlements", i, "defaultDuration"],
-          message: `${e.defaultDuration} is longer than maxDuration ${e.maxDuration}`,
-        });
-      }
-    });
-    const users = new Map<string, number>();
-    policy.users.forEach((u, i) => {
-      const first = users.get(u.username);
-      if (first !== undefined) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["users", i, "username"],
-          message: `duplicate username "${u.username}" (also users[${first}])`,
-        });
-      } else users.set(u.username, i);
-    });
-  });
+        const needsApproval = !e.autoApprove && !e.breakGlass;
+        if (needsApproval && e.approverGroups.length === 0) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["entitlements", i, "approverGroups"],
+            message: "needs at least one approver group (or set autoApprove or breakGlass)",
+          });
+        }
+        if (e.autoApprove && e.breakGlass) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["entitlements", i, "breakGlass"],
+            message: "cannot be combined with autoApprove",
+          });
+        }
+        if (e.defaultDuration !== undefined && safeSeconds(e.defaultDuration) > safeSeconds(e.maxDuration)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["entitlements", i, "defaultDuration"],
+            message: `${e.defaultDuration} is longer than maxDuration ${e.maxDuration}`,
+          });
+        }
+      });
+      const users = new Map<string, number>();
+      policy.users.forEach((u, i) => {
+        const first = users.get(u.username);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["users", i, "username"],
+            message: `duplicate username "${u.username}" (also users[${first}])`,
+          });
+        } else users.set(u.username, i);
+      });
+    }),
+  );
 
 function safeSeconds(text: string): number {
   try {

@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { createRestHandler, lazyHandler, type RestHandler } from "../adapters/http/rest-handler.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
@@ -12,10 +12,11 @@ const logger = createLogger("jit-approve-request");
 
 /** Body of `POST /requests/{id}/approve` (may be empty). */
 export const ApproveBodySchema = z.strictObject({
-  comment: z
-    .string({ error: "must be a string" })
-    .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`)
-    .optional(),
+  comment: z.optional(
+    z
+      .string({ error: "must be a string" })
+      .check(z.maxLength(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`)),
+  ),
 });
 
 /**

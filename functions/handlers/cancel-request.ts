@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { createRestHandler, lazyHandler, type RestHandler } from "../adapters/http/rest-handler.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";

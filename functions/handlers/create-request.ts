@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import * as z from "zod";
+import * as z from "zod/mini";
 import {
   createRestHandler,
   lazyHandler,
@@ -24,34 +24,44 @@ export const CreateRequestBodySchema = z
   .strictObject({
     entitlement: z
       .string({ error: "is required: the id of an entitlement (see GET /entitlements)" })
-      .min(1, "must not be empty"),
-    duration: z
-      .string({ error: 'must be an ISO 8601 duration string, e.g. "PT1H"' })
-      .max(64, "is too long")
-      .optional(),
-    durationSeconds: z
-      .number({ error: "must be a whole number of seconds, as a JSON number (not a string)" })
-      .int("must be a whole number of seconds")
-      .min(1, "must be at least 1 second")
-      .max(
-        MAX_REQUESTABLE_DURATION_SECONDS,
-        `must be at most ${MAX_REQUESTABLE_DURATION_SECONDS} seconds (366 days); longer is a unit mistake`,
-      )
-      .optional(),
-    justification: z
-      .string({ error: "must be a string" })
-      .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`)
-      .optional(),
-    ticket: z.string({ error: "must be a string" }).max(200, "must be at most 200 characters").optional(),
-    startsAt: z
-      .string({ error: "must be an ISO 8601 date-time string, e.g. 2026-01-31T09:00:00Z" })
-      .max(64, "is too long")
-      .optional(),
+      .check(z.minLength(1, "must not be empty")),
+    duration: z.optional(
+      z
+        .string({ error: 'must be an ISO 8601 duration string, e.g. "PT1H"' })
+        .check(z.maxLength(64, "is too long")),
+    ),
+    durationSeconds: z.optional(
+      z
+        .number({ error: "must be a whole number of seconds, as a JSON number (not a string)" })
+        .check(
+          z.int("must be a whole number of seconds"),
+          z.gte(1, "must be at least 1 second"),
+          z.lte(
+            MAX_REQUESTABLE_DURATION_SECONDS,
+            `must be at most ${MAX_REQUESTABLE_DURATION_SECONDS} seconds (366 days); longer is a unit mistake`,
+          ),
+        ),
+    ),
+    justification: z.optional(
+      z
+        .string({ error: "must be a string" })
+        .check(z.maxLength(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`)),
+    ),
+    ticket: z.optional(
+      z.string({ error: "must be a string" }).check(z.maxLength(200, "must be at most 200 characters")),
+    ),
+    startsAt: z.optional(
+      z
+        .string({ error: "must be an ISO 8601 date-time string, e.g. 2026-01-31T09:00:00Z" })
+        .check(z.maxLength(64, "is too long")),
+    ),
   })
-  .refine((b) => b.duration === undefined || b.durationSeconds === undefined, {
-    path: ["duration"],
-    message: "give either duration (ISO 8601) or durationSeconds, not both",
-  });
+  .check(
+    z.refine((b) => b.duration === undefined || b.durationSeconds === undefined, {
+      path: ["duration"],
+      message: "give either duration (ISO 8601) or durationSeconds, not both",
+    }),
+  );
 
 /**
  * `POST /requests` → 201 with the request view plus `clamped` (true when the asked duration exceeded

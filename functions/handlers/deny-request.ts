@@ -1,5 +1,5 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import * as z from "zod";
+import * as z from "zod/mini";
 import { createRestHandler, lazyHandler, type RestHandler } from "../adapters/http/rest-handler.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
@@ -14,9 +14,11 @@ const logger = createLogger("jit-deny-request");
 export const DenyBodySchema = z.strictObject({
   reason: z
     .string({ error: "is required: say why the request is denied" })
-    .trim()
-    .min(1, "must not be empty")
-    .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`),
+    .check(
+      z.trim(),
+      z.minLength(1, "must not be empty"),
+      z.maxLength(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`),
+    ),
 });
 
 /**

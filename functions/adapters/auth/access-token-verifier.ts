@@ -6,7 +6,7 @@ import {
   type JWTPayload,
   jwtVerify,
 } from "jose";
-import * as z from "zod";
+import * as z from "zod/mini";
 import type { Clock } from "../../domain/clock.js";
 import {
   ACCESS_TOKEN_TYPE,
@@ -41,8 +41,8 @@ const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as con
 
 // NumericDate sanity (RFC 7519 §2): whole seconds with 10 digits (2001-09-09 … 2286-11-20). Catches
 // millisecond values and fractions that a buggy signer might emit.
-const numericDate = z.number().int().min(1_000_000_000).max(9_999_999_999);
-const identifier = z.string().min(1).max(512);
+const numericDate = z.number().check(z.int(), z.gte(1_000_000_000), z.lte(9_999_999_999));
+const identifier = z.string().check(z.minLength(1), z.maxLength(512));
 
 const ClaimsSchema = z.object({
   iss: z.string(),
@@ -56,7 +56,7 @@ const ClaimsSchema = z.object({
   client_id: z.literal(CLIENT_ID),
   scope: identifier,
   [REQUEST_ID_CLAIM]: identifier,
-  [BREAK_GLASS_CLAIM]: z.literal(true).optional(),
+  [BREAK_GLASS_CLAIM]: z.optional(z.literal(true)),
 });
 
 /** Settings of {@link JoseAccessTokenVerifier}. Every one is required: no silent security defaults. */

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
-import type * as z from "zod";
+import type * as z from "zod/mini";
+import "../../config/zod-locale.js";
 import { formatFieldPath } from "../../config/policy-document.js";
 import { ValidationError } from "../../domain/errors.js";
 
@@ -27,7 +28,7 @@ export interface FieldProblem {
  *   (400) when it fails the schema, with `details.field` (first offending field) and `details.errors`
  *   (every {@link FieldProblem}).
  */
-export function parseJsonBody<S extends z.ZodType>(
+export function parseJsonBody<S extends z.ZodMiniType>(
   event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">,
   schema: S,
 ): z.output<S> {

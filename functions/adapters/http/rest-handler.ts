@@ -1,6 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
-import type * as z from "zod";
+import type * as z from "zod/mini";
 import { isJitError, ValidationError } from "../../domain/errors.js";
 import { type CallerIdentity, callerIdentityFromEvent } from "./caller-identity.js";
 import { parseJsonBody } from "./parse-body.js";
@@ -45,7 +45,7 @@ export interface RestReply {
 }
 
 /** A route: how to parse its event and which use case answers it. */
-export interface RestRoute<S extends z.ZodType | undefined = undefined> {
+export interface RestRoute<S extends z.ZodMiniType | undefined = undefined> {
   /** Operation name for logs, e.g. `approve-request`. */
   operation: string;
   logger: Logger;
@@ -54,7 +54,7 @@ export interface RestRoute<S extends z.ZodType | undefined = undefined> {
   /** True when the route has an `{id}` path parameter. */
   pathId?: boolean;
   /** Calls one use case and shapes the reply. Throw JitErrors for caller mistakes. */
-  handle(request: RestRequest<S extends z.ZodType ? z.output<S> : undefined>): Promise<RestReply>;
+  handle(request: RestRequest<S extends z.ZodMiniType ? z.output<S> : undefined>): Promise<RestReply>;
 }
 
 /**
@@ -64,7 +64,7 @@ export interface RestRoute<S extends z.ZodType | undefined = undefined> {
  * and API Gateway request ids, the actor (`sub`), the jit-access request id acted on, the outcome and the
  * status code. It never logs the event, the body or any header, so identity tokens cannot leak.
  */
-export function createRestHandler<S extends z.ZodType | undefined = undefined>(
+export function createRestHandler<S extends z.ZodMiniType | undefined = undefined>(
   route: RestRoute<S>,
 ): RestHandler {
   const { logger, operation } = route;
