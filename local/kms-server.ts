@@ -268,7 +268,7 @@ function dispatch(
     default:
       throw new KmsError(
         "UnsupportedOperationException",
-        `${operation} is not implemented by the local KMS-compatible endpoint.`,
+        `${operation} is outside what the local KMS-compatible endpoint serves: key, alias and signing operations only.`,
       );
   }
 }

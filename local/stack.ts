@@ -8,6 +8,7 @@ import { ENV } from "../functions/config/environment.js";
 import { parsePolicy, parsePolicyText } from "../functions/config/load-policy.js";
 import type { Policy } from "../functions/config/policy.js";
 import { ConfigurationError } from "../functions/domain/errors.js";
+import { HANDLER_NAMES, type HandlerName, JIT_API_ROUTES } from "../functions/adapters/http/jit-api-routes.js";
 import type { RequestAuthorizer } from "./api-gateway/authorizer.js";
 import { type LambdaHost, startLambdaHost } from "./api-gateway/lambda-host.js";
 import { LOCAL_REGION } from "./api-gateway/method-arn.js";
@@ -49,46 +50,10 @@ export const LOCAL_STAGE = "local";
 /** API Gateway's REST integration timeout, milliseconds. */
 const INTEGRATION_TIMEOUT_MS = 29_000;
 
-/** Lambda function name → handler module, relative to the project root (the handler contract table). */
-export const LAMBDA_FUNCTIONS = {
-  listEntitlements: "functions/handlers/list-entitlements.ts",
-  createRequest: "functions/handlers/create-request.ts",
-  listRequests: "functions/handlers/list-requests.ts",
-  getRequest: "functions/handlers/get-request.ts",
-  getAuditTrail: "functions/handlers/get-audit-trail.ts",
-  approveRequest: "functions/handlers/approve-request.ts",
-  denyRequest: "functions/handlers/deny-request.ts",
-  cancelRequest: "functions/handlers/cancel-request.ts",
-  revokeRequest: "functions/handlers/revoke-request.ts",
-  issueToken: "functions/handlers/issue-token.ts",
-  wellKnown: "functions/handlers/well-known.ts",
-  identityAuthorizer: "functions/handlers/identity-authorizer.ts",
-  jitAuthorizer: "functions/handlers/jit-authorizer.ts",
-  expiryConsumer: "functions/handlers/expiry-consumer.ts",
-} as const;
-
-type FunctionName = keyof typeof LAMBDA_FUNCTIONS;
-
-/** JIT API routes (DESIGN.md §6): method, resource, function, and whether the identity authorizer guards it. */
-export const JIT_API_ROUTES: readonly {
-  method: string;
-  resource: string;
-  fn: FunctionName;
-  public?: true;
-}[] = [
-  { method: "GET", resource: "/entitlements", fn: "listEntitlements" },
-  { method: "POST", resource: "/requests", fn: "createRequest" },
-  { method: "GET", resource: "/requests", fn: "listRequests" },
-  { method: "GET", resource: "/requests/{id}", fn: "getRequest" },
-  { method: "GET", resource: "/requests/{id}/audit", fn: "getAuditTrail" },
-  { method: "POST", resource: "/requests/{id}/approve", fn: "approveRequest" },
-  { method: "POST", resource: "/requests/{id}/deny", fn: "denyRequest" },
-  { method: "POST", resource: "/requests/{id}/cancel", fn: "cancelRequest" },
-  { method: "POST", resource: "/requests/{id}/revoke", fn: "revokeRequest" },
-  { method: "POST", resource: "/requests/{id}/token", fn: "issueToken" },
-  { method: "GET", resource: "/.well-known/jwks.json", fn: "wellKnown", public: true },
-  { method: "GET", resource: "/.well-known/oauth-authorization-server", fn: "wellKnown", public: true },
-];
+/** The handler module of each Lambda entry, relative to the project root (the handler contract). */
+export const LAMBDA_FUNCTIONS: Readonly<Record<HandlerName, string>> = Object.fromEntries(
+  HANDLER_NAMES.map((name) => [name, `functions/handlers/${name}.ts`]),
+) as Record<HandlerName, string>;
 
 /** Options of {@link startLocalStack}. Every field is optional; defaults are those of `npm start`. */
 export interface LocalStackOptions {
@@ -257,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The two REST APIs. Their integrations call the Lambda host, which starts once the JIT API's URL
     // (the token issuer) is known.
     let host: LambdaHost | undefined;
-    const invoke = (fn: FunctionName) => (event: unknown) => {
+    const invoke = (fn: HandlerName) => (event: unknown) => {
       if (!host) return Promise.reject(new Error("the local stack is still starting"));
       return host.invoke(fn, event);
     };
@@ -265,20 +230,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       name: "identity-authorizer",
       identityHeaders: ["Authorization"],
       resultTtlSeconds: authorizerCacheSeconds,
-      invoke: invoke("identityAuthorizer"),
+      invoke: invoke("identity-authorizer"),
     };
     const jitAuthorizer: RequestAuthorizer = {
       name: "jit-authorizer",
       identityHeaders: ["Authorization"],
       resultTtlSeconds: authorizerCacheSeconds,
-      invoke: invoke("jitAuthorizer"),
+      invoke: invoke("jit-authorizer"),
     };
     const jitRoutes: RouteDefinition<RestRoute>[] = JIT_API_ROUTES.map((r) => ({
       method: r.method,
-      resource: r.resource,
+      resource: r.path,
       target: r.public
-        ? { integration: invoke(r.fn) }
-        : { integration: invoke(r.fn), authorizer: identityAuthorizer },
+        ? { integration: invoke(r.handler) }
+        : { integration: invoke(r.handler), authorizer: identityAuthorizer },
     }));
     const demo = createDemoOrdersApi();
     const demoRoutes: RouteDefinition<RestRoute>[] = DEMO_ORDERS_ROUTES.map((r) => ({
@@ -341,7 +306,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const poller = await startStreamPoller({
       endpoint: dynamodbEndpoint,
       tableName: tables.requests,
-      handler: invoke("expiryConsumer"),
+      handler: invoke("expiry-consumer"),
       onError: options.onError,
     });
     cleanups.push(() => poller.stop());

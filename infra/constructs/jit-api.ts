@@ -9,6 +9,7 @@ import {
   REQUESTS_PENDING_INDEX,
 } from "../../functions/adapters/dynamodb/table-definitions.js";
 import { ENV } from "../../functions/config/environment.js";
+import { JIT_API_ROUTES, type JitApiRoute } from "../../functions/adapters/http/jit-api-routes.js";
 import type { DeploymentPolicy } from "../policy-file.js";
 import type { OidcSettings } from "./identity.js";
 import { type HandlerName, JitFunction } from "./jit-function.js";
@@ -45,30 +46,11 @@ export interface JitApiProps {
   readonly handlersDir?: string;
 }
 
-/** One route of the JIT API (DESIGN.md §6). */
-export interface JitRoute {
-  readonly method: "GET" | "POST";
-  readonly path: string;
-  readonly handler: HandlerName;
-  /** Public routes (the well-known documents) skip the identity authorizer. */
-  readonly public?: boolean;
-}
+/** One route of the JIT API. */
+export type JitRoute = JitApiRoute;
 
-/** Every route of the JIT API: DESIGN.md §6 plus `GET /requests/{id}/audit`. */
-export const JIT_ROUTES: readonly JitRoute[] = [
-  { method: "GET", path: "/entitlements", handler: "list-entitlements" },
-  { method: "POST", path: "/requests", handler: "create-request" },
-  { method: "GET", path: "/requests", handler: "list-requests" },
-  { method: "GET", path: "/requests/{id}", handler: "get-request" },
-  { method: "GET", path: "/requests/{id}/audit", handler: "get-audit-trail" },
-  { method: "POST", path: "/requests/{id}/approve", handler: "approve-request" },
-  { method: "POST", path: "/requests/{id}/deny", handler: "deny-request" },
-  { method: "POST", path: "/requests/{id}/cancel", handler: "cancel-request" },
-  { method: "POST", path: "/requests/{id}/token", handler: "issue-token" },
-  { method: "POST", path: "/requests/{id}/revoke", handler: "revoke-request" },
-  { method: "GET", path: "/.well-known/jwks.json", handler: "well-known", public: true },
-  { method: "GET", path: "/.well-known/oauth-authorization-server", handler: "well-known", public: true },
-];
+/** Every route of the JIT API (shared with the local emulator). */
+export const JIT_ROUTES: readonly JitRoute[] = JIT_API_ROUTES;
 
 /** Problem-details bodies (RFC 9457, as functions/adapters/http/problem-details.ts) for API Gateway's own errors. */
 const GATEWAY_PROBLEMS = [

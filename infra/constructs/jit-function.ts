@@ -7,25 +7,11 @@ import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { ENV } from "../../functions/config/environment.js";
+import type { HandlerName } from "../../functions/adapters/http/jit-api-routes.js";
 import { HANDLERS_DIR, nodejsBundlingOptions, PROJECT_ROOT, SOURCE_MAPS_NODE_OPTIONS } from "../bundling.js";
 import { BUNDLED_POLICY_NAME, type DeploymentPolicy, LAMBDA_POLICY_FILE } from "../policy-file.js";
 
-/** The Lambda entries of the handler contract (functions/handlers/<name>.ts). */
-export type HandlerName =
-  | "list-entitlements"
-  | "create-request"
-  | "list-requests"
-  | "get-request"
-  | "get-audit-trail"
-  | "approve-request"
-  | "deny-request"
-  | "cancel-request"
-  | "revoke-request"
-  | "issue-token"
-  | "well-known"
-  | "identity-authorizer"
-  | "jit-authorizer"
-  | "expiry-consumer";
+export type { HandlerName } from "../../functions/adapters/http/jit-api-routes.js";
 
 /** The Lambda runtime of every function: the newest Node.js Lambda offers (nodejs20.x is deprecated). */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
