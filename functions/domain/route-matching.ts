@@ -126,15 +126,32 @@ export function resourceTail(method: string, path: string): string {
 }
 
 /**
+ * The ARN resource tails (`METHOD/path-pattern`, see {@link resourceTail}) that `permission` opens, one per
+ * method of its {@link parsePermission} result, in that order. Like the parse, built once per valid
+ * permission and kept (frozen, shared): the authorizer matches and lists them on every decision, and
+ * they depend on the permission text alone.
+ * @throws InvalidPermissionError for a permission outside the grammar (never cached).
+ */
+export function permissionResourceTails(permission: string): readonly string[] {
+  const cached = permissionTails.get(permission);
+  if (cached !== undefined) return cached;
+  const parsed = parsePermission(permission);
+  const tails = Object.freeze(parsed.methods.map((m) => resourceTail(m, parsed.pathPattern)));
+  if (permissionTails.size >= PARSED_PERMISSION_CACHE_ENTRIES) permissionTails.clear();
+  permissionTails.set(permission, tails);
+  return tails;
+}
+
+const permissionTails = new Map<string, readonly string[]>();
+
+/**
  * Whether `permission` covers `route`. The route's method must be one of {@link HTTP_METHODS} and its path
  * must start with `/`; its characters are taken literally (a `*`, `?` or `%2F` in it cannot widen a match).
  * @throws InvalidPermissionError when the permission itself is invalid.
  */
 export function permissionCoversRoute(permission: string, route: Route): boolean {
-  if (!isHttpMethod(route.method) || !route.path.startsWith("/")) return false;
-  const parsed = parsePermission(permission);
-  const value = resourceTail(route.method, route.path);
-  return parsed.methods.some((m) => iamWildcardMatch(resourceTail(m, parsed.pathPattern), value));
+  const value = routeTail(route);
+  return value !== undefined && tailsMatch(permissionResourceTails(permission), value);
 }
 
 /**
@@ -142,5 +159,21 @@ export function permissionCoversRoute(permission: string, route: Route): boolean
  * @throws InvalidPermissionError when a permission is invalid (fail closed: callers deny).
  */
 export function findCoveringPermission(permissions: readonly string[], route: Route): string | undefined {
-  return permissions.find((p) => permissionCoversRoute(p, route));
+  const value = routeTail(route);
+  if (value === undefined) return undefined;
+  for (const permission of permissions) {
+    if (tailsMatch(permissionResourceTails(permission), value)) return permission;
+  }
+  return undefined;
+}
+
+/** The literal resource tail of a route, or `undefined` when no permission can cover it. */
+function routeTail(route: Route): string | undefined {
+  if (!isHttpMethod(route.method) || !route.path.startsWith("/")) return undefined;
+  return resourceTail(route.method, route.path);
+}
+
+function tailsMatch(patterns: readonly string[], value: string): boolean {
+  for (const pattern of patterns) if (iamWildcardMatch(pattern, value)) return true;
+  return false;
 }

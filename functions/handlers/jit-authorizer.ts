@@ -1,6 +1,7 @@
-import type { Logger } from "@aws-lambda-powertools/logger";
+import { type Logger, LogLevelThreshold } from "@aws-lambda-powertools/logger";
 import { JoseAccessTokenVerifier } from "../adapters/auth/access-token-verifier.js";
 import {
+  type AuthorizerContext,
   allowResult,
   denyResult,
   type JitAuthorizerResult,
@@ -14,6 +15,7 @@ import { jitAuthorizerDepsFromEnvironment } from "../composition/jit-authorizer.
 import type { Policy } from "../config/policy.js";
 import type { AccessRequest } from "../domain/access-request.js";
 import type { Clock } from "../domain/clock.js";
+import type { VerifiedAccessToken } from "../ports/access-token-verifier.js";
 import type { VerificationKey } from "../ports/public-keys.js";
 import type { RequestReader } from "../ports/request-store.js";
 import { type AuthorizationDecision, authorizeAccess } from "../use-cases/authorize-access.js";
@@ -94,7 +96,6 @@ const ROUTINE_REJECTIONS: ReadonlySet<string> = new Set([
 ]);
 
 function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, logger: Logger) {
-  const route = `${event.route.method} ${event.route.path}`;
   if (decision.outcome === "unauthorized") {
     // Tokens that are merely missing, expired or not yet valid are everyday noise; anything else (a bad
     // signature, a forged header, a foreign issuer) is what an attack looks like, so it is a warning.
@@ -103,27 +104,18 @@ function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, 
       decision: "unauthorized",
       reason: decision.reason,
       eventKind: event.kind,
-      route,
+      route: routeText(event),
     });
     throw unauthorized();
   }
   const { token } = decision;
-  const who = { jti: token.jti, sub: token.sub, requestId: token.requestId, eventKind: event.kind, route };
-  const context = (grant: AccessRequest) => ({
-    sub: token.sub,
-    scope: token.scope,
-    jti: token.jti,
-    requestId: token.requestId,
-    exp: token.exp,
-    breakGlass: grant.breakGlass,
-  });
   if (decision.outcome === "deny" && !("entitlement" in decision)) {
     const fault = decision.reason === "grant_read_failed" || decision.reason === "policy_invalid";
     const cause = decision.cause as { name?: unknown; message?: unknown } | undefined;
     logger[fault ? "error" : "info"]("authorization denied", {
       decision: "deny",
       reason: decision.reason,
-      ...who,
+      ...who(event, token),
       ...(fault ? { errorName: String(cause?.name), errorMessage: String(cause?.message) } : {}),
     });
     return denyResult(event, token.sub);
@@ -132,24 +124,23 @@ function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, 
   const allowed = decision.outcome === "allow";
   try {
     const permissions = decision.entitlement.permissions;
+    const context = grantContext(token, decision.grant);
     const result = allowed
-      ? allowResult(event, token.sub, permissions, context(decision.grant))
-      : routeNotCoveredResult(event, token.sub, permissions, context(decision.grant));
-    // Allowed calls are the hot path and already appear in API Gateway's access log with the authorizer's
-    // principal and context; logging each one here costs more than the decision itself (bench), so they
-    // are DEBUG. Refusals and denies stay INFO/WARN.
-    logger[allowed ? "debug" : "info"](allowed ? "authorization allowed" : "authorization denied", {
-      decision: allowed ? "allow" : "deny",
-      reason: allowed ? "allowed" : decision.reason,
-      ...who,
-      ...(allowed ? { permission: decision.permission } : {}),
-    });
+      ? allowResult(event, token.sub, permissions, context)
+      : routeNotCoveredResult(event, token.sub, permissions, context);
+    if (allowed) logAllowed(logger, event, token, decision.permission);
+    else
+      logger.info("authorization denied", {
+        decision: "deny",
+        reason: decision.reason,
+        ...who(event, token),
+      });
     return result;
   } catch (err) {
     logger.error("authorization denied", {
       decision: "deny",
       reason: "policy_invalid",
-      ...who,
+      ...who(event, token),
       errorName: (err as Error).name,
     });
     return denyResult(event, token.sub);
@@ -157,8 +148,57 @@ function respond(event: ParsedAuthorizerEvent, decision: AuthorizationDecision, 
 }
 
 /**
- * Wraps a handler that is built on first use (once per container). If building fails (invalid
- * environment, policy file, KMS `GetPublicKey` throttled or unreachable), the call answers `Unauthorized`
+ * Allowed calls are the hot path and already appear in API Gateway's access log with the authorizer's
+ * principal and context; logging each one here costs more than the decision itself (bench), so they are
+ * DEBUG. Below DEBUG the line is not even built: Powertools reads several environment variables for every
+ * log call, written or not (bench: about 4 µs per decision). Our loggers never buffer (createLogger), so a
+ * line below the level is one that would not be written.
+ */
+function logAllowed(
+  logger: Logger,
+  event: ParsedAuthorizerEvent,
+  token: VerifiedAccessToken,
+  permission: string,
+) {
+  if (logger.level > LogLevelThreshold.DEBUG) return;
+  logger.debug("authorization allowed", {
+    decision: "allow",
+    reason: "allowed",
+    ...who(event, token),
+    permission,
+  });
+}
+
+/** Who called what, for every decision's log line (never the token itself). */
+function who(event: ParsedAuthorizerEvent, token: VerifiedAccessToken) {
+  return {
+    jti: token.jti,
+    sub: token.sub,
+    requestId: token.requestId,
+    eventKind: event.kind,
+    route: routeText(event),
+  };
+}
+
+function routeText(event: ParsedAuthorizerEvent): string {
+  return `${event.route.method} ${event.route.path}`;
+}
+
+/** The authorizer context of a live grant: flat strings, numbers and booleans. */
+function grantContext(token: VerifiedAccessToken, grant: AccessRequest): AuthorizerContext {
+  return {
+    sub: token.sub,
+    scope: token.scope,
+    jti: token.jti,
+    requestId: token.requestId,
+    exp: token.exp,
+    breakGlass: grant.breakGlass,
+  };
+}
+
+/**
+ * Wraps a handler that is built on first use (once per container). If building fails (an invalid
+ * environment, policy file or trusted key set), the call answers `Unauthorized`
  * (never an allow), the failure is logged with reason `init_failed`, and the next call builds again.
  * @param init builds the handler; called again only after a failure.
  */

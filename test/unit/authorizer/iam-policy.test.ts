@@ -48,6 +48,41 @@ describe("parseExecuteApiArn", () => {
   ])("refuses %s", (_, text) => {
     expect(() => parseExecuteApiArn(text)).toThrow(InvalidExecuteApiArnError);
   });
+
+  it("keeps colons, wildcards and non-ASCII characters of the path literally", () => {
+    expect(parseExecuteApiArn(`${API_ARN_PREFIX}GET/a:b/*/caf\u00e9`).path).toBe("/a:b/*/caf\u00e9");
+    expect(parseExecuteApiArn("arn:aws-cn:execute-api:cn-north-1:123456789012:a_b-c/st/PATCH//x")).toEqual({
+      partition: "aws-cn",
+      region: "cn-north-1",
+      accountId: "123456789012",
+      apiId: "a_b-c",
+      stage: "st",
+      method: "PATCH",
+      path: "//x",
+    });
+  });
+
+  it.each([
+    ["a space", " "],
+    ["a tab", "\t"],
+    ["a newline", "\n"],
+    ["a NUL", "\u0000"],
+    ["a DEL", "\u007f"],
+  ])("refuses %s anywhere, naming it the same way", (_, bad) => {
+    const valid = `${API_ARN_PREFIX}GET/orders/1`;
+    for (const at of [valid.indexOf("/GET") + 1, valid.length - 1, valid.length, 4]) {
+      const text = valid.slice(0, at) + bad + valid.slice(at);
+      expect(() => parseExecuteApiArn(text)).toThrow("ARN is not a printable string of reasonable length");
+    }
+  });
+
+  it("names the part that is wrong", () => {
+    const bad = (text: string) => () => parseExecuteApiArn(text);
+    expect(bad("arn:aws:execute-api:us-east-1:12345678901:abcdef123/prod/GET/x")).toThrow("bad account id");
+    expect(bad("arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/TRACE/x")).toThrow("bad method");
+    expect(bad("arn:aws:execute-api:us-east-1:123456789012:abcdef123/prod/GET")).toThrow("no resource path");
+    expect(bad("arn:aws:execute-api:us-east-1:123456789012:abc.def/prod/GET/x")).toThrow("bad API id");
+  });
 });
 
 describe("permissionArns", () => {
@@ -63,6 +98,14 @@ describe("permissionArns", () => {
     expect(arns).toHaveLength(7);
     expect(arns).toContain(`${API_ARN_PREFIX}DELETE/orders/*`);
     expect(arns.every((a) => !a.startsWith(`${API_ARN_PREFIX}*`))).toBe(true);
+  });
+
+  it("lists each ARN once, in the order the permissions first name it", () => {
+    expect(permissionArns(["GET /orders", "* /orders", "GET /orders", "POST /admin/*"], arn)).toEqual([
+      `${API_ARN_PREFIX}GET/orders`,
+      ...["POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].map((m) => `${API_ARN_PREFIX}${m}/orders`),
+      `${API_ARN_PREFIX}POST/admin/*`,
+    ]);
   });
 
   it("refuses a permission that could inject a wildcard or break the document", () => {

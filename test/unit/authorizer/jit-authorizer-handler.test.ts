@@ -91,6 +91,24 @@ describe("REST TOKEN authorizer", () => {
       authorizationToken: `bearer ${token}`,
     })) as PolicyResult;
     expect(lower.policyDocument.Statement[0]?.Effect).toBe("Allow");
+    const mixed = (await h.handler({
+      ...restTokenEvent(token),
+      authorizationToken: `bEaReR  ${token}`,
+    })) as PolicyResult;
+    expect(mixed.policyDocument.Statement[0]?.Effect).toBe("Allow");
+  });
+
+  it("refuses look-alike schemes and tokens with a space or comma", async () => {
+    for (const value of [
+      `B\u0435arer ${token}`, // Cyrillic e
+      `Bearer\u00a0${token}`,
+      `Bearer ${token} `,
+      `Bearer ${token},${token}`,
+      `Bearer${token}`,
+      "Bearer ",
+    ]) {
+      await expectUnauthorized(h.handler({ ...restTokenEvent(token), authorizationToken: value }));
+    }
   });
 });
 
@@ -110,6 +128,30 @@ describe("REST REQUEST authorizer", () => {
       multiValueHeaders: undefined,
     })) as PolicyResult;
     expect(result.policyDocument.Statement[0]?.Effect).toBe("Allow");
+  });
+
+  it("finds the Authorization header only under its own name, in any case, in either map", async () => {
+    const event = restRequestEvent(token);
+    const { Authorization, ...rest } = event.headers as Record<string, string>;
+    const allowedWith = async (headers: object, multiValueHeaders: object | undefined) => {
+      const result = (await h.handler({ ...event, headers, multiValueHeaders })) as PolicyResult;
+      return result.policyDocument.Statement[0]?.Effect === "Allow";
+    };
+    expect(await allowedWith({ ...rest, AUTHORIZATION: Authorization }, undefined)).toBe(true);
+    expect(await allowedWith(rest, { aUtHoRiZaTiOn: [Authorization] })).toBe(true);
+    // The same value in both maps is one header; a name that is not Authorization carries nothing.
+    expect(await allowedWith({ authorization: Authorization }, { Authorization: [Authorization] })).toBe(
+      true,
+    );
+    for (const headers of [
+      { ...rest, Authorizations: Authorization },
+      { ...rest, "x-authorization": Authorization },
+    ]) {
+      await expectUnauthorized(h.handler({ ...event, headers, multiValueHeaders: undefined }));
+    }
+    await expectUnauthorized(
+      h.handler({ ...event, headers: rest, multiValueHeaders: { authorization: Authorization } }),
+    );
   });
 
   it("refuses a request carrying two Authorization headers", async () => {
