@@ -116,6 +116,8 @@ export interface KmsServer {
   stop(): Promise<void>;
   /** How many requests of `operation` (e.g. `Sign`, `GetPublicKey`) were received, failed ones included. */
   callCount(operation: string): number;
+  /** How many KMS operation requests were received in all, of any operation (failed ones included). */
+  totalCallCount(): number;
   /** The most recent requests, oldest first (at most 500), for tests that check what a client sent. */
   readonly requests: readonly RecordedKmsRequest[];
 }
@@ -214,6 +216,7 @@ export async function startKmsServer(options: { dataDir?: string; port?: number 
     port,
     requests,
     callCount: (operation) => counts.get(operation) ?? 0,
+    totalCallCount: () => [...counts.values()].reduce((sum, n) => sum + n, 0),
     stop() {
       stopped ??= new Promise<void>((done) => {
         server.close(() => done());

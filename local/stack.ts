@@ -25,6 +25,7 @@ import { createTables, freePort, localDynamoDbClient, startDynamoDbLocal } from 
 import { type Endpoints, removeEndpointsFile, writeEndpointsFile } from "./endpoints-file.js";
 import { ensureSigningKey, type LocalSigningKey, startKmsServer } from "./kms-server.js";
 import { startStreamPoller } from "./stream-poller.js";
+import { readTrustedJwks } from "./trusted-keys.js";
 
 /** The project root (this file is `<root>/local/stack.ts`). */
 export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -283,6 +284,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.issuer]: jitServer.url,
       [ENV.signingKeyId]: signingKey.keyId,
       [ENV.publicKeyIds]: signingKey.keyId,
+      // What infra's trusted-keys resource gives the JIT authorizer at deploy time.
+      [ENV.trustedJwks]: await readTrustedJwks(kms.endpoint, [signingKey.keyId]),
       [ENV.audience]: DEMO_API_AUDIENCE,
       [ENV.revocationCacheSeconds]: String(revocationCacheSeconds),
       [ENV.oidcIssuer]: idp.issuer,

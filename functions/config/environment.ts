@@ -17,8 +17,14 @@ export const ENV = {
   issuer: "JIT_ISSUER",
   /** KMS key (id, ARN or alias) that signs new tokens. Issue Lambda only. */
   signingKeyId: "JIT_SIGNING_KEY_ID",
-  /** Comma-separated KMS key ids/ARNs whose public keys are published/trusted: current first, then previous. */
+  /** Comma-separated KMS key ids/ARNs whose public keys are published: current first, then previous. */
   publicKeyIds: "JIT_PUBLIC_KEY_IDS",
+  /**
+   * JIT authorizer: the trusted public keys as a JWK Set (RFC 7517 §5), the document the JIT API serves at
+   * `/.well-known/jwks.json`. Set at deploy time (infra/constructs/trusted-keys.ts), so the authorizer
+   * never calls KMS.
+   */
+  trustedJwks: "JIT_TRUSTED_JWKS",
   /** Audience (`aud`) a JIT authorizer instance accepts: the protected API it guards. */
   audience: "JIT_AUDIENCE",
   /** Seconds a grant read is cached by the JIT authorizer; with the API Gateway cache TTL it bounds revocation. */
@@ -74,9 +80,13 @@ export const JitAuthorizerEnvironmentSchema = z.object({
   [ENV.requestsTable]: nonEmpty,
   [ENV.issuer]: z.url(),
   [ENV.audience]: nonEmpty,
-  [ENV.publicKeyIds]: csv,
+  [ENV.trustedJwks]: nonEmpty,
   [ENV.revocationCacheSeconds]: z.coerce.number().check(z.int(), z.gte(0), z.lte(3600)),
   [ENV.dynamodbEndpoint]: optionalUrl,
+});
+
+/** The deploy-time resource that reads the trusted public keys from KMS (trusted-keys-resource.ts). */
+export const TrustedKeysResourceEnvironmentSchema = z.object({
   [ENV.kmsEndpoint]: optionalUrl,
 });
 

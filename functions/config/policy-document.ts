@@ -48,7 +48,11 @@ export function formatFieldPath(path: readonly PropertyKey[]): string {
   return out === "" ? "(root)" : out;
 }
 
-function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
+/**
+ * One line per zod issue: `  source: field.path: problem`, with unknown members named as people write
+ * them (`unknown field "x5u"`).
+ */
+export function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((issue) => {
       const field = formatFieldPath(issue.path);

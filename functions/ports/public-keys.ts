@@ -9,12 +9,15 @@ export interface VerificationKey {
   alg: SigningAlgorithm;
   /** Public JWK with `kid`, `alg`, `use: "sig"`. */
   publicJwk: JWK;
-  /** The KMS key (id or ARN) it belongs to. */
+  /**
+   * Where the key comes from, for messages: the KMS key ARN it belongs to (`KmsPublicKeySource`), or the
+   * configuration entry (`JIT_TRUSTED_JWKS keys[0]`, config/trusted-jwks.ts).
+   */
   keyId: string;
 }
 
 /**
- * Where trusted public keys come from: configuration (KMS key ids → `GetPublicKey` once per key per
+ * Where published public keys come from: configuration (KMS key ids → `GetPublicKey` once per key per
  * container). Never from a token header.
  */
 export interface PublicKeySource {

@@ -8,6 +8,7 @@ import { ENV } from "../../functions/config/environment.js";
 import { ConfigurationError } from "../../functions/domain/errors.js";
 import type { DeploymentPolicy } from "../policy-file.js";
 import { JitFunction } from "./jit-function.js";
+import { TrustedKeys } from "./trusted-keys.js";
 
 /** Largest result cache TTL API Gateway allows, and the largest grant cache the authorizer accepts. */
 const MAX_CACHE_SECONDS = 3600;
@@ -99,8 +100,9 @@ function wholeSeconds(d: Duration, name: string): number {
 
 /**
  * The JIT authorizer for one protected API (one audience): a Lambda running functions/handlers/
- * jit-authorizer.ts, allowed to read grants (`dynamodb:GetItem` on the Requests table) and to fetch the
- * trusted public keys (`kms:GetPublicKey` on exactly those keys), and nothing more — it never signs.
+ * jit-authorizer.ts, allowed to read grants (`dynamodb:GetItem` on the Requests table) and nothing more:
+ * it never calls KMS. Its trusted public keys are read from KMS at deploy time by {@link TrustedKeys}
+ * and given to it as `JIT_TRUSTED_JWKS`.
  *
  * Attach it to a REST API with {@link restAuthorizer} (a TOKEN authorizer) and/or to an HTTP API with
  * {@link httpAuthorizer} (simple responses). Both set the result cache TTL and the identity source
@@ -108,6 +110,8 @@ function wholeSeconds(d: Duration, name: string): number {
  */
 export class JitAuthorizer extends Construct {
   readonly fn: JitFunction;
+  /** The deploy-time reader of the trusted public keys (`JIT_TRUSTED_JWKS`). */
+  readonly trustedKeys: TrustedKeys;
   readonly budget: RevocationBudget;
   readonly audience: string;
   private restAuthorizerInstance: apigateway.TokenAuthorizer | undefined;
@@ -134,8 +138,13 @@ export class JitAuthorizer extends Construct {
       ...(props.handlersDir === undefined ? {} : { handlersDir: props.handlersDir }),
     });
     this.fn.useRequestsTable(jit.requestsTable, ["dynamodb:GetItem"]);
-    this.fn.usePublicKeys(jit.publicKeyArns);
+    this.trustedKeys = new TrustedKeys(this, "TrustedKeys", {
+      keyArns: jit.publicKeyArns,
+      logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+      ...(props.handlersDir === undefined ? {} : { handlersDir: props.handlersDir }),
+    });
     this.fn.setEnvironment({
+      [ENV.trustedJwks]: this.trustedKeys.jwks,
       [ENV.issuer]: jit.issuer,
       [ENV.audience]: props.audience,
       [ENV.revocationCacheSeconds]: String(this.budget.grantCacheSeconds),

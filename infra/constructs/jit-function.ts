@@ -176,8 +176,16 @@ export class JitFunction extends Construct {
    * exactly those keys.
    */
   usePublicKeys(keyArns: readonly string[]): void {
-    if (keyArns.length === 0) throw new Error(`${this.node.path}: at least one public key ARN is required`);
+    this.grantGetPublicKey(keyArns);
     this.function.addEnvironment(ENV.publicKeyIds, keyArns.join(","));
+  }
+
+  /**
+   * Grants `kms:GetPublicKey` on exactly `keyArns`, setting no variable: for a function that is told its
+   * keys per event (the trusted-keys resource).
+   */
+  grantGetPublicKey(keyArns: readonly string[]): void {
+    if (keyArns.length === 0) throw new Error(`${this.node.path}: at least one public key ARN is required`);
     this.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ["kms:GetPublicKey"], resources: [...keyArns] }),
     );

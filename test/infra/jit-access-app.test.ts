@@ -23,6 +23,7 @@ import {
   JitAuthorizerEnvironmentSchema,
   JwksEnvironmentSchema,
   StoreEnvironmentSchema,
+  TrustedKeysResourceEnvironmentSchema,
 } from "../../functions/config/environment.js";
 import { loadPolicyFile, parsePolicy } from "../../functions/config/load-policy.js";
 import { PROJECT_ROOT } from "../../infra/bundling.js";
@@ -70,6 +71,11 @@ function lambdas(): { handler: HandlerName; fn: JitFunction; stack: "stateless" 
   for (const [handler, fn] of built.stateless.api.functions) out.push({ handler, fn, stack: "stateless" });
   out.push({ handler: "expiry-consumer", fn: built.stateless.expiry.fn, stack: "stateless" });
   out.push({ handler: "jit-authorizer", fn: built.demo?.api.authorizer.fn as JitFunction, stack: "demo" });
+  out.push({
+    handler: "trusted-keys-resource",
+    fn: built.demo?.api.authorizer.trustedKeys.reader as JitFunction,
+    stack: "demo",
+  });
   return out;
 }
 
@@ -295,6 +301,7 @@ describe("Lambdas", () => {
       "identity-authorizer": IdentityAuthorizerEnvironmentSchema,
       "jit-authorizer": JitAuthorizerEnvironmentSchema,
       "expiry-consumer": ExpiryConsumerEnvironmentSchema,
+      "trusted-keys-resource": TrustedKeysResourceEnvironmentSchema,
     };
     for (const { stack, fn, handler } of lambdas()) {
       const env = envOf(stack, fn);
@@ -479,7 +486,9 @@ describe("IAM least privilege", () => {
       ],
       "well-known": ["kms:GetPublicKey → SigningKey"],
       "identity-authorizer": [],
-      "jit-authorizer": ["dynamodb:GetItem → Requests", "kms:GetPublicKey → SigningKey"],
+      // Never KMS: its keys come from the trusted-keys resource at deploy time.
+      "jit-authorizer": ["dynamodb:GetItem → Requests"],
+      "trusted-keys-resource": ["kms:GetPublicKey → SigningKey"],
       "expiry-consumer": [
         "dynamodb:PutItem → Audit",
         "dynamodb:DescribeStream → Requests stream",

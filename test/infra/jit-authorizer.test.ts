@@ -7,8 +7,14 @@ import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import { HttpApi, HttpMethod } from "aws-cdk-lib/aws-apigatewayv2";
 import { HttpUrlIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as iam from "aws-cdk-lib/aws-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENV } from "../../functions/config/environment.js";
+import {
+  TRUSTED_KEYS_ATTRIBUTE,
+  TRUSTED_KEYS_PROPERTY,
+  TRUSTED_KEYS_RESOURCE_TYPE,
+} from "../../functions/config/trusted-keys-contract.js";
 import { PROJECT_ROOT } from "../../infra/bundling.js";
 import { JitAuthorizer, splitRevocationBound } from "../../infra/constructs/jit-authorizer.js";
 import { loadDeploymentPolicy } from "../../infra/policy-file.js";
@@ -103,6 +109,15 @@ describe("JitAuthorizer in a platform team's own stack", () => {
     if (outdir) rmSync(outdir, { recursive: true, force: true });
   });
 
+  const trustedKeysResourceId = () =>
+    stack.getLogicalId(jit.trustedKeys.node.findChild("Resource").node.defaultChild as never);
+  const grantsOf = (role: iam.IRole) => {
+    const id = stack.getLogicalId(role.node.defaultChild as never);
+    return iamStatements("platform", json)
+      .filter((s) => s.roles.includes(id))
+      .flatMap((s) => s.actions.map((a) => `${a} ${JSON.stringify(s.resources)}`));
+  };
+
   it("gives the REST API a TOKEN authorizer with the Authorization header and half the bound as cache TTL", () => {
     template.hasResourceProperties("AWS::ApiGateway::Authorizer", {
       Type: "TOKEN",
@@ -128,25 +143,34 @@ describe("JitAuthorizer in a platform team's own stack", () => {
     expect(env).toMatchObject({
       [ENV.audience]: "orders-api",
       [ENV.issuer]: ISSUER,
-      [ENV.publicKeyIds]: `${CURRENT_KEY},${PREVIOUS_KEY}`,
+      [ENV.trustedJwks]: { "Fn::GetAtt": [trustedKeysResourceId(), TRUSTED_KEYS_ATTRIBUTE] },
       [ENV.revocationCacheSeconds]: "30",
       [ENV.policyFile]: "/var/task/policy.json",
       [ENV.requestsTable]: "JitAccessStateful-RequestsTable-ABC",
     });
   });
 
-  it("grants read of grants and kms:GetPublicKey on the trusted keys, and nothing more", () => {
-    const role = stack.getLogicalId(jit.fn.role.node.defaultChild as never);
-    const granted = iamStatements("platform", json)
-      .filter((s) => s.roles.includes(role))
-      .flatMap((s) => s.actions.map((a) => `${a} ${JSON.stringify(s.resources)}`));
+  it("grants the authorizer read of grants and nothing more: no KMS permission at all", () => {
+    const granted = grantsOf(jit.fn.role);
     expect(granted.filter((g) => g.startsWith("dynamodb:") || g.startsWith("kms:"))).toEqual([
       expect.stringMatching(/^dynamodb:GetItem \[.*table\/JitAccessStateful-RequestsTable-ABC.*\]$/),
-      `kms:GetPublicKey ${JSON.stringify([CURRENT_KEY, PREVIOUS_KEY])}`,
     ]);
     expect(
-      granted.filter((g) => !/^(dynamodb|kms|logs:CreateLogStream|logs:PutLogEvents|xray:Put)/.test(g)),
+      granted.filter((g) => !/^(dynamodb|logs:CreateLogStream|logs:PutLogEvents|xray:Put)/.test(g)),
     ).toEqual([]);
+  });
+
+  it("reads the trusted public keys at deploy time: kms:GetPublicKey on exactly those keys, in order", () => {
+    const resource = json.Resources[trustedKeysResourceId()];
+    expect(resource?.Type).toBe(TRUSTED_KEYS_RESOURCE_TYPE);
+    expect(resource?.Properties?.[TRUSTED_KEYS_PROPERTY]).toEqual([CURRENT_KEY, PREVIOUS_KEY]);
+    const granted = grantsOf(jit.trustedKeys.reader.role);
+    expect(granted.filter((g) => g.startsWith("dynamodb:") || g.startsWith("kms:"))).toEqual([
+      `kms:GetPublicKey ${JSON.stringify([CURRENT_KEY, PREVIOUS_KEY])}`,
+    ]);
+    expect(granted.filter((g) => !/^(kms|logs:CreateLogStream|logs:PutLogEvents|xray:Put)/.test(g))).toEqual(
+      [],
+    );
   });
 
   it("refuses an audience that no entitlement of the policy grants", () => {

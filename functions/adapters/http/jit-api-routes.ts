@@ -20,6 +20,7 @@ export const HANDLER_NAMES = [
   "identity-authorizer",
   "jit-authorizer",
   "expiry-consumer",
+  "trusted-keys-resource",
 ] as const;
 
 /** One Lambda entry's name. */

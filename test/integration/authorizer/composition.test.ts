@@ -20,7 +20,7 @@ import {
   handler as lambdaHandler,
 } from "../../../functions/handlers/jit-authorizer.js";
 import { issueToken } from "../../../functions/use-cases/issue-token.js";
-import { freePort } from "../../../local/dynamodb-local.js";
+import { readTrustedJwks } from "../../../local/trusted-keys.js";
 import {
   activeGrant,
   captureLogs,
@@ -64,10 +64,10 @@ beforeAll(async () => {
     [ENV.requestsTable]: tables.requests,
     [ENV.issuer]: TEST_ISSUER,
     [ENV.audience]: TEST_AUDIENCE,
-    [ENV.publicKeyIds]: keyArn,
+    // As the trusted-keys custom resource makes it at deploy time (KMS GetPublicKey, once).
+    [ENV.trustedJwks]: await readTrustedJwks(kms.server.endpoint, [keyArn]),
     [ENV.revocationCacheSeconds]: "30",
     [ENV.dynamodbEndpoint]: testDynamoDbEndpoint(),
-    [ENV.kmsEndpoint]: kms.server.endpoint,
   };
 
   // A real grant and a real token: issued by the token-issue use case, signed by KMS Sign.
@@ -91,6 +91,11 @@ beforeAll(async () => {
   token = issued.accessToken;
 });
 
+/** Every KMS request the endpoint has answered, whatever the operation. */
+function kmsCallTotal(): number {
+  return kms.server.totalCallCount();
+}
+
 afterAll(async () => {
   doc?.destroy();
   await kms?.stop();
@@ -98,14 +103,13 @@ afterAll(async () => {
 });
 
 describe("JIT authorizer composition", () => {
-  it("authorizes a KMS-issued token from the environment alone, calling GetPublicKey once and Sign never", async () => {
+  it("authorizes a KMS-issued token from the environment alone, never calling KMS", async () => {
     const logger = silentLogger();
+    const kmsCallsBefore = kmsCallTotal();
     const handler = createLazyJitAuthorizer(
       async () => createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger, env })),
       logger,
     );
-    const getPublicKeyBefore = kms.server.callCount("GetPublicKey");
-    const signBefore = kms.server.callCount("Sign");
     for (let i = 0; i < 10; i++) {
       expect(effect(await handler(restTokenEvent(token, "GET", `/orders/${i}`)))).toBe("Allow");
       expect(effect(await handler(restRequestEvent(token, "GET", "/orders")))).toBe("Allow");
@@ -113,29 +117,49 @@ describe("JIT authorizer composition", () => {
       const uncovered = (await handler(restTokenEvent(token, "DELETE", "/orders/1"))) as PolicyResult;
       expect(evaluatePolicy(uncovered.policyDocument, methodArn("DELETE", "/orders/1"))).toBe("NoMatch");
     }
-    expect(kms.server.callCount("GetPublicKey") - getPublicKeyBefore).toBe(1);
-    expect(kms.server.callCount("Sign") - signBefore).toBe(0);
+    expect(kmsCallTotal() - kmsCallsBefore).toBe(0);
   });
 
-  it("answers Unauthorized while the key fetch fails, then builds again and allows", async () => {
+  it("answers Unauthorized while the trusted keys are misconfigured, then builds again and allows", async () => {
     const logger = silentLogger();
-    const closed = await freePort();
-    const flakyEnv: NodeJS.ProcessEnv = { ...env, [ENV.kmsEndpoint]: `http://127.0.0.1:${closed}` };
+    const brokenEnv: NodeJS.ProcessEnv = { ...env, [ENV.trustedJwks]: '{"keys":[' };
     const handler = createLazyJitAuthorizer(
       async () =>
-        createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger, env: flakyEnv })),
+        createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger, env: brokenEnv })),
       logger,
     );
     await expectUnauthorized(handler(restTokenEvent(token)));
     await expectUnauthorized(handler(httpApiEvent(token)));
-    flakyEnv[ENV.kmsEndpoint] = kms.server.endpoint;
+    brokenEnv[ENV.trustedJwks] = env[ENV.trustedJwks];
     expect(effect(await handler(restTokenEvent(token)))).toBe("Allow");
+  });
+
+  it("refuses a token whose key is not among the trusted keys, even one from the same KMS", async () => {
+    const other = await kms.createSigningKey();
+    const logger = silentLogger();
+    const otherEnv = { ...env, [ENV.trustedJwks]: await readTrustedJwks(kms.server.endpoint, [other.arn]) };
+    const handler = createJitAuthorizerHandler(
+      await jitAuthorizerDepsFromEnvironment({ logger, env: otherEnv }),
+    );
+    await expectUnauthorized(handler(restTokenEvent(token)));
+  });
+
+  it("refuses to start with a key filed under a kid that is not its RFC 7638 thumbprint", async () => {
+    const jwks = JSON.parse(env[ENV.trustedJwks] as string) as { keys: Record<string, unknown>[] };
+    const [key] = jwks.keys;
+    const misfiled = { keys: [{ ...key, kid: "not-its-thumbprint" }] };
+    const err = await jitAuthorizerDepsFromEnvironment({
+      logger: silentLogger(),
+      env: { ...env, [ENV.trustedJwks]: JSON.stringify(misfiled) },
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as Error).message).toBe(`key ${ENV.trustedJwks} keys[0]: kid is not its thumbprint`);
   });
 
   it.each([
     ENV.issuer,
     ENV.audience,
-    ENV.publicKeyIds,
+    ENV.trustedJwks,
     ENV.revocationCacheSeconds,
     ENV.policyFile,
     ENV.requestsTable,
