@@ -51,7 +51,7 @@ interface BuiltAuthorizer {
   clock: ManualClock;
   /** DynamoDB operations of the authorizer's own document client. */
   dynamodb: SdkCallCounter;
-  /** KMS calls the composition made while building (GetPublicKey per trusted key). */
+  /** KMS calls the composition made while building: 0, its keys come from `JIT_TRUSTED_JWKS`. */
   kmsCallsAtInit: number;
   /** The trusted public key, as the composition loaded it from KMS. */
   publicJwk: Record<string, unknown>;
@@ -272,7 +272,7 @@ export interface CallCountFigures {
   windows: number;
   authorizationsPerWindow: number;
   revocationCacheSeconds: number;
-  /** KMS calls while building the authorizer (GetPublicKey, once per trusted key per container). */
+  /** KMS calls while building the authorizer (0: the trusted keys are configuration). */
   kmsCallsAtInit: number;
   /** KMS calls of every kind during all the authorizations. */
   kmsCallsDuringAuthorizations: number;
@@ -283,7 +283,7 @@ export interface CallCountFigures {
 }
 
 /**
- * Section 5: an authorizer built from the environment (KMS `GetPublicKey` at init) authorizes N calls
+ * Section 5: an authorizer built from the environment (trusted keys from `JIT_TRUSTED_JWKS`) authorizes N calls
  * alternating between `tokens` (one grant each) within one cache window, then N more after the clock
  * moved one window on; KMS calls by the endpoint's counter, DynamoDB reads by SDK middleware (per grant
  * by the `Key` of each read).

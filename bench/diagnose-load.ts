@@ -9,7 +9,8 @@ import { medianRatio, round } from "./stats.js";
 
 /**
  * `npx tsx bench/diagnose-load.ts`: where the authorizer's module load time goes. Bundles the authorizer
- * as deployed, then again with one dependency replaced by an empty stand-in, and loads each bundle in
+ * as deployed, then again with one dependency replaced by an empty stand-in (and with both), and loads
+ * each bundle in
  * fresh Node processes (interleaved, as `npm run bench` does). The difference is that dependency's share
  * of the load. The stubbed bundles only load: they cannot authorize anything. Not part of
  * `npm run bench` (about 2 minutes on 2 cores); the README's "Performance" section quotes a run.
@@ -19,20 +20,49 @@ import { medianRatio, round } from "./stats.js";
 const CHAINABLE =
   "const p = new Proxy(function () {}, { get: (_t, k) => (k === 'then' ? undefined : p), apply: () => p });";
 
-/** Stand-ins for each dependency, exporting every name functions/ imports from it. */
+/** Every `z.*` value functions/ uses, bound to the chainable stand-in. */
+const ZOD_NAMES = [
+  "_default",
+  "array",
+  "boolean",
+  "coerce",
+  "config",
+  "core",
+  "discriminatedUnion",
+  "email",
+  "extend",
+  "gte",
+  "int",
+  "literal",
+  "lte",
+  "maxLength",
+  "minLength",
+  "number",
+  "object",
+  "optional",
+  "pick",
+  "pipe",
+  "refine",
+  "regex",
+  "strictObject",
+  "string",
+  "superRefine",
+  "transform",
+  "trim",
+  "url",
+];
+
+/** Stand-ins for each dependency the authorizer has beyond the reference, exporting what functions/ imports. */
 const STUBS: Record<string, { filter: RegExp; contents: string }> = {
-  yaml: { filter: /^yaml$/, contents: "export const parse = () => ({});" },
-  zod: {
-    filter: /^zod$/,
-    contents: `${CHAINABLE} export const string = p, strictObject = p, array = p, url = p, object = p, boolean = p, literal = p, number = p, coerce = p, union = p, record = p, optional = p, nullable = p, z = p; export { p as enum }; export default p;`,
-  },
-  "@aws-sdk/client-kms": {
-    filter: /^@aws-sdk\/client-kms$/,
-    contents: "export class KMSClient {} export class GetPublicKeyCommand {} export class SignCommand {}",
+  "zod/mini": {
+    filter: /^zod\/mini$/,
+    contents: `${CHAINABLE} export const ${ZOD_NAMES.map((n) => `${n} = p`).join(", ")}; export { p as enum };`,
   },
   "@aws-lambda-powertools/logger": {
     filter: /^@aws-lambda-powertools\/logger$/,
-    contents: "export class Logger { info() {} warn() {} error() {} debug() {} addContext() {} }",
+    contents:
+      "export class Logger { info() {} warn() {} error() {} debug() {} addContext() {} get level() { return 12; } }" +
+      " export const LogLevelThreshold = { DEBUG: 8 };",
   },
 };
 
@@ -41,7 +71,7 @@ function stub(name: string, filter: RegExp, contents: string): Plugin {
     name: `stub-${name}`,
     setup(build) {
       build.onResolve({ filter }, (args) => ({ path: args.path, namespace: "bench-stub" }));
-      build.onLoad({ filter: /.*/, namespace: "bench-stub" }, () => ({ contents, loader: "js" }));
+      build.onLoad({ filter, namespace: "bench-stub" }, () => ({ contents, loader: "js" }));
     },
   };
 }
@@ -63,6 +93,14 @@ try {
       options: { ...deployed(`stub-${i}`), plugins: [stub(pkg, s.filter, s.contents)] },
       nodeArgs,
     })),
+    {
+      name: `without ${Object.keys(STUBS).join(" and ")}`,
+      options: {
+        ...deployed("stub-all"),
+        plugins: Object.entries(STUBS).map(([pkg, s]) => stub(pkg, s.filter, s.contents)),
+      },
+      nodeArgs,
+    },
   ];
   const results = await measureColdStarts(specs, { dir, warmupRounds: 1, rounds: 15 });
   const [reference, authorizer] = results;
