@@ -27,7 +27,8 @@ const TrustedJwk = z.discriminatedUnion("kty", [
   z.strictObject({
     kty: z.literal("RSA"),
     n: base64url,
-    e: base64url,
+    // Every KMS RSA key has exponent 65537; with e = 1 any "signature" would verify.
+    e: z.literal("AQAB", "must be AQAB (65537), the exponent of KMS RSA keys"),
     alg: z.enum(["RS256", "PS256"]),
     ...common,
   }),

@@ -20,14 +20,22 @@ const logger = createLogger("jit-trusted-keys");
 /** Physical id of every instance: the resource holds no AWS state, so there is nothing to replace. */
 export const TRUSTED_KEYS_PHYSICAL_ID = "jit-trusted-keys";
 
-const ResourceEventSchema = z.object({
-  RequestType: z.enum(["Create", "Update", "Delete"]),
+const RequestTypeSchema = z.object({ RequestType: z.enum(["Create", "Update", "Delete"]) });
+
+const KeyArnsSchema = z.object({
   ResourceProperties: z.object({
     [TRUSTED_KEYS_PROPERTY]: z
       .array(z.string().check(z.trim(), z.minLength(1)))
       .check(z.minLength(1, "must name at least one KMS key")),
   }),
 });
+
+/**
+ * Largest JWK Set handed on, in bytes of JSON: a custom resource's whole response to CloudFormation is
+ * limited to 4096 bytes, and all of a Lambda's environment variables together to 4 KB. Three RSA-4096
+ * keys (about 2.4 KB) fit; P-256 keys take about 200 bytes each.
+ */
+export const MAX_TRUSTED_JWKS_BYTES = 3072;
 
 /**
  * What the CDK custom resource provider framework's `onEvent` handler returns
@@ -46,30 +54,44 @@ export type TrustedKeysResourceHandler = (event: unknown) => Promise<TrustedKeys
  * public keys of `ResourceProperties.KeyArns` (current first) with KMS `GetPublicKey`, checks each as the
  * token issuer does (SIGN_VERIFY, a supported key spec and signing algorithm), and returns them as the
  * JWK Set the JIT API serves at `/.well-known/jwks.json`, in attribute `Jwks`. JIT authorizers get it as
- * `JIT_TRUSTED_JWKS`, so they never call KMS. Delete reads and changes nothing.
- * @throws ConfigurationError for a malformed event or an unusable key, and KMS errors unchanged: the
- *   provider framework reports the message to CloudFormation, which fails the deployment (fails closed).
+ * `JIT_TRUSTED_JWKS`, so they never call KMS. Delete reads and changes nothing, and succeeds whatever
+ * its properties (a rollback deletes a resource whose Create failed).
+ * @throws ConfigurationError for a malformed Create/Update event, an unusable key or a key set over
+ *   {@link MAX_TRUSTED_JWKS_BYTES}, and KMS errors unchanged: the provider framework reports the message
+ *   to CloudFormation, which fails the deployment (fails closed).
  */
 export function createTrustedKeysResourceHandler(
   deps: TrustedKeysResourceDeps,
   log: Logger = logger,
 ): TrustedKeysResourceHandler {
   return async (event) => {
-    const parsed = ResourceEventSchema.safeParse(event);
-    if (!parsed.success) {
+    const { RequestType } = parseEvent(RequestTypeSchema, event);
+    // Delete first, whatever the properties: CloudFormation also deletes after a failed Create (rollback),
+    // with the same bad properties, and a failing Delete would leave the stack stuck.
+    if (RequestType === "Delete") return { PhysicalResourceId: TRUSTED_KEYS_PHYSICAL_ID };
+    const { ResourceProperties } = parseEvent(KeyArnsSchema, event);
+    const set = await publishJwks(deps.keySource(ResourceProperties[TRUSTED_KEYS_PROPERTY]));
+    const jwks = JSON.stringify(set);
+    const bytes = Buffer.byteLength(jwks);
+    if (bytes > MAX_TRUSTED_JWKS_BYTES) {
       throw new ConfigurationError(
-        `Invalid ${TRUSTED_KEYS_RESOURCE_TYPE} event:\n${formatIssues("event", parsed.error.issues)}`,
+        `The trusted keys take ${bytes} bytes as a JWK Set, more than ${MAX_TRUSTED_JWKS_BYTES} (the limits of ` +
+          "a custom resource response and of Lambda environment variables); retire old keys from the list.",
       );
     }
-    const { RequestType, ResourceProperties } = parsed.data;
-    if (RequestType === "Delete") return { PhysicalResourceId: TRUSTED_KEYS_PHYSICAL_ID };
-    const jwks = await publishJwks(deps.keySource(ResourceProperties[TRUSTED_KEYS_PROPERTY]));
-    log.info("trusted keys read", { requestType: RequestType, kids: jwks.keys.map((k) => k.kid) });
-    return {
-      PhysicalResourceId: TRUSTED_KEYS_PHYSICAL_ID,
-      Data: { [TRUSTED_KEYS_ATTRIBUTE]: JSON.stringify(jwks) },
-    };
+    log.info("trusted keys read", { requestType: RequestType, kids: set.keys.map((k) => k.kid) });
+    return { PhysicalResourceId: TRUSTED_KEYS_PHYSICAL_ID, Data: { [TRUSTED_KEYS_ATTRIBUTE]: jwks } };
   };
+}
+
+function parseEvent<S extends z.ZodMiniType>(schema: S, event: unknown): z.output<S> {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      `Invalid ${TRUSTED_KEYS_RESOURCE_TYPE} event:\n${formatIssues("event", parsed.error.issues)}`,
+    );
+  }
+  return parsed.data;
 }
 
 let built: TrustedKeysResourceHandler | undefined;

@@ -238,7 +238,8 @@ export class VerificationKeyError extends Error {
 /**
  * Imports configured keys with jose, checking each: a supported alg, no private members, a `kid` equal to
  * the RFC 7638 thumbprint of the public JWK (so a key cannot be filed under another key's id), no
- * duplicate kid.
+ * duplicate kid, a key jose/WebCrypto can import, and the strength of a KMS key (RSA 2048/3072/4096 bits
+ * with exponent 65537, or EC P-256).
  * @throws VerificationKeyError
  */
 export async function importKeys(keys: readonly VerificationKey[]): Promise<Map<string, TrustedKey>> {
@@ -255,11 +256,47 @@ export async function importKeys(keys: readonly VerificationKey[]): Promise<Map<
     const thumbprint = await calculateJwkThumbprint(k.publicJwk, "sha256");
     if (thumbprint !== k.kid) throw new VerificationKeyError(`key ${k.keyId}: kid is not its thumbprint`);
     if (out.has(k.kid)) throw new VerificationKeyError(`key ${k.keyId}: duplicate kid`);
-    const key = await importJWK({ ...k.publicJwk, ext: false }, k.alg);
+    let key: CryptoKey | Uint8Array;
+    try {
+      key = await importJWK({ ...k.publicJwk, ext: false }, k.alg);
+    } catch (err) {
+      throw new VerificationKeyError(
+        `key ${k.keyId}: not a usable ${k.alg} public key (${(err as Error).message})`,
+      );
+    }
     if (key instanceof Uint8Array) throw new VerificationKeyError(`key ${k.keyId}: symmetric key`);
+    const weakness = keyWeakness(key);
+    if (weakness !== undefined) throw new VerificationKeyError(`key ${k.keyId}: ${weakness}`);
     out.set(k.kid, { alg: k.alg, key });
   }
   return out;
+}
+
+/** RSA moduli KMS signing keys have (`RSA_2048`, `RSA_3072`, `RSA_4096`), in bits. */
+const RSA_MODULUS_BITS: ReadonlySet<number> = new Set([2048, 3072, 4096]);
+/** 65537 as WebCrypto gives it (big-endian bytes): the public exponent of every KMS RSA key. */
+const F4 = "1,0,1";
+
+/**
+ * Why an imported public key must not be trusted, or `undefined`: an RSA key must have a KMS modulus size
+ * and the exponent 65537 (with `e = 1`, "verifying" is comparing the signature with the padded hash, so
+ * anyone could forge tokens; small moduli can be factored); an EC key must be on P-256.
+ */
+function keyWeakness(key: CryptoKey): string | undefined {
+  const algorithm = key.algorithm as {
+    name: string;
+    modulusLength?: number;
+    publicExponent?: Uint8Array;
+    namedCurve?: string;
+  };
+  if (algorithm.name === "ECDSA") {
+    return algorithm.namedCurve === "P-256" ? undefined : `curve ${algorithm.namedCurve} is not P-256`;
+  }
+  if (!RSA_MODULUS_BITS.has(algorithm.modulusLength ?? 0))
+    return `RSA modulus of ${algorithm.modulusLength} bits; KMS keys have 2048, 3072 or 4096`;
+  if (Array.from(algorithm.publicExponent ?? []).join(",") !== F4)
+    return "RSA public exponent is not 65537 (AQAB), the exponent of every KMS key";
+  return undefined;
 }
 
 const NORMALIZED_ACCESS_TOKEN_TYPE = normalizeTyp(ACCESS_TOKEN_TYPE);

@@ -7,6 +7,7 @@ import { parseTrustedJwks } from "../../../functions/config/trusted-jwks.js";
 import { ConfigurationError } from "../../../functions/domain/errors.js";
 import {
   createTrustedKeysResourceHandler,
+  MAX_TRUSTED_JWKS_BYTES,
   type TrustedKeysResourceHandler,
 } from "../../../functions/handlers/trusted-keys-resource.js";
 import { publishJwks } from "../../../functions/use-cases/publish-keys.js";
@@ -65,12 +66,27 @@ describe("trusted-keys custom resource (deploy-time GetPublicKey for JIT authori
     }
   });
 
-  it("reads and changes nothing on Delete", async () => {
+  it("reads and changes nothing on Delete, and succeeds even with the properties a failed Create had", async () => {
     const before = kms.server.totalCallCount();
-    expect(await handler(lifecycleEvent("Delete", [current]))).toEqual({
-      PhysicalResourceId: "jit-trusted-keys",
-    });
+    for (const keyArns of [[current], [], undefined, "not-a-list"]) {
+      expect(await handler(lifecycleEvent("Delete", keyArns))).toEqual({
+        PhysicalResourceId: "jit-trusted-keys",
+      });
+    }
+    expect(await handler({ RequestType: "Delete" })).toEqual({ PhysicalResourceId: "jit-trusted-keys" });
     expect(kms.server.totalCallCount()).toBe(before);
+  });
+
+  it("refuses a key set too large for a custom resource response or the Lambda environment", async () => {
+    const many: string[] = [];
+    for (let i = 0; i < 8; i++) many.push((await kms.createSigningKey("RSA_2048")).arn);
+    const err = await handler(lifecycleEvent("Create", many)).catch((e) => e);
+    expect(err).toBeInstanceOf(ConfigurationError);
+    expect((err as Error).message).toMatch(
+      new RegExp(`take \\d+ bytes as a JWK Set, more than ${MAX_TRUSTED_JWKS_BYTES}.*retire old keys`),
+    );
+    const fits = await handler(lifecycleEvent("Create", many.slice(0, 3)));
+    expect(Buffer.byteLength(fits.Data?.Jwks ?? "")).toBeLessThanOrEqual(MAX_TRUSTED_JWKS_BYTES);
   });
 
   it("fails the deployment with the key's problem when a key cannot sign tokens", async () => {

@@ -76,6 +76,12 @@ describe("parseTrustedJwks (JIT_TRUSTED_JWKS)", () => {
     expect(refusal(JSON.stringify({ keys: [{ ...ec, use: "enc" }] }))).toContain("keys[0].use");
   });
 
+  it("refuses an RSA exponent other than 65537, with which signatures can be forged", () => {
+    expect(refusal(JSON.stringify({ keys: [{ ...rsa, e: "AQ" }] }))).toContain(
+      "keys[0].e: must be AQAB (65537), the exponent of KMS RSA keys",
+    );
+  });
+
   it("refuses curves and key types we never sign with", () => {
     expect(refusal(JSON.stringify({ keys: [{ ...ec, crv: "P-384" }] }))).toContain("keys[0].crv");
     expect(refusal(JSON.stringify({ keys: [{ ...ec, kty: "OKP" }] }))).toContain("keys[0]");
