@@ -1,6 +1,11 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type BundlingOptions, type ICommandHooks, OutputFormat } from "aws-cdk-lib/aws-lambda-nodejs";
+import {
+  type BundlingOptions,
+  type ICommandHooks,
+  LogLevel,
+  OutputFormat,
+} from "aws-cdk-lib/aws-lambda-nodejs";
 import type { BuildOptions } from "esbuild";
 
 /** Repository root (where package.json, package-lock.json and tsconfig.json live). */
@@ -66,6 +71,8 @@ export function nodejsBundlingOptions(commandHooks?: ICommandHooks): BundlingOpt
     banner: BUNDLE_SETTINGS.banner,
     externalModules: [...BUNDLE_SETTINGS.externalModules],
     forceDockerBundling: false,
+    // Warnings and errors only: `cdk synth --quiet` should not print every bundle's size.
+    logLevel: LogLevel.WARNING,
     ...(commandHooks === undefined ? {} : { commandHooks }),
   };
 }
