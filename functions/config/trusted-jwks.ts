@@ -2,6 +2,7 @@ import type { JWK } from "jose";
 import * as z from "zod/mini";
 import "./zod-locale.js";
 import { ConfigurationError } from "../domain/errors.js";
+import { PRIVATE_JWK_MEMBERS } from "../domain/token-claims.js";
 import type { VerificationKey } from "../ports/public-keys.js";
 import { formatIssues } from "./policy-document.js";
 
@@ -38,9 +39,6 @@ const TrustedJwks = z.strictObject({
   keys: z.array(TrustedJwk).check(z.minLength(1, "must hold at least one key")),
 });
 
-/** JWK members only private or symmetric keys have (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
-const SECRET_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
-
 /**
  * Reads the JIT authorizer's trusted keys from configuration (DESIGN.md §5: "allowed keys (kid → key,
  * alg)"; keys only from configuration): a JWK Set (RFC 7517 §5) as JSON, the same document the JIT API
@@ -63,7 +61,7 @@ export function parseTrustedJwks(json: string, source: string): VerificationKey[
   const keys = (raw as { keys?: unknown } | null)?.keys;
   if (Array.isArray(keys)) {
     keys.forEach((key, i) => {
-      const secret = SECRET_MEMBERS.filter((m) => typeof key === "object" && key !== null && m in key);
+      const secret = PRIVATE_JWK_MEMBERS.filter((m) => typeof key === "object" && key !== null && m in key);
       if (secret.length > 0) {
         throw new ConfigurationError(
           `${source}: keys[${i}] holds private or symmetric key material (${secret.join(", ")}); ` +

@@ -42,3 +42,9 @@ export const KMS_SIGNING_ALGORITHM = {
 
 /** A JWS algorithm we support. */
 export type SigningAlgorithm = keyof typeof KMS_SIGNING_ALGORITHM;
+
+/**
+ * JWK members only private or symmetric keys have (RFC 7518 §6.2.2, §6.3.2, §6.4.1): a key holding one is
+ * never trusted for verification.
+ */
+export const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;

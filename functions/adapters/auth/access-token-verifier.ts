@@ -15,6 +15,7 @@ import {
   CLIENT_ID,
   CLOCK_TOLERANCE_SECONDS,
   KMS_SIGNING_ALGORITHM,
+  PRIVATE_JWK_MEMBERS,
   REQUEST_ID_CLAIM,
 } from "../../domain/token-claims.js";
 import type {
@@ -36,9 +37,6 @@ const KEY_REFERENCE_MEMBERS = ["jwk", "jku", "x5u", "x5c"] as const;
 
 /** Three non-empty base64url segments (RFC 7515 §7.1 compact serialization, RFC 4648 §5 without padding). */
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-
-/** JWK members that only private or symmetric keys have: a configured key holding one is refused. */
-const PRIVATE_JWK_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "oth", "k"] as const;
 
 // NumericDate sanity (RFC 7519 §2): whole seconds with 10 digits (2001-09-09 … 2286-11-20). Catches
 // millisecond values and fractions that a buggy signer might emit.
@@ -95,11 +93,10 @@ interface TrustedKey {
  *    `client_id`, `scope` and `jit_request_id` strings, `jit_break_glass` absent or `true`.
  *
  * `maxTokenAge` is the TTL itself, not TTL + tolerance: jose already adds the tolerance to that check.
- * Keys are imported once, on first use; a failed import is retried on the next call, and answers
- * `keys_unavailable` meanwhile (a fault never allows).
+ * Keys are imported once ({@link importKeys}, shared with the composition's check at start); a failed
+ * import is retried on the next call, and answers `keys_unavailable` meanwhile (a fault never allows).
  */
 export class JoseAccessTokenVerifier implements AccessTokenVerifier {
-  private imported: Promise<Map<string, TrustedKey>> | undefined;
   /** The keys once imported: later calls use them without another await (a microtask hop per call). */
   private ready: Map<string, TrustedKey> | undefined;
 
@@ -119,7 +116,7 @@ export class JoseAccessTokenVerifier implements AccessTokenVerifier {
       let keys = this.ready;
       if (keys === undefined) {
         try {
-          keys = await this.keys();
+          keys = await importKeys(this.options.keys);
         } catch {
           return reject("keys_unavailable");
         }
@@ -138,18 +135,6 @@ export class JoseAccessTokenVerifier implements AccessTokenVerifier {
     } catch {
       return reject("verification_error");
     }
-  }
-
-  private keys(): Promise<Map<string, TrustedKey>> {
-    if (this.imported === undefined) {
-      const attempt = importKeys(this.options.keys);
-      this.imported = attempt;
-      // Never cache a failure: the next call retries the import.
-      attempt.catch(() => {
-        if (this.imported === attempt) this.imported = undefined;
-      });
-    }
-    return this.imported;
   }
 }
 
@@ -242,7 +227,22 @@ export class VerificationKeyError extends Error {
  * with exponent 65537, or EC P-256).
  * @throws VerificationKeyError
  */
-export async function importKeys(keys: readonly VerificationKey[]): Promise<Map<string, TrustedKey>> {
+export function importKeys(keys: readonly VerificationKey[]): Promise<Map<string, TrustedKey>> {
+  // The composition imports a container's keys once at start, to refuse a bad key there, and hands the
+  // same list to the verifier: remembering the import per list spares doing it all again on the first
+  // call. A failed import is forgotten, so it is tried again.
+  let pending = importedKeyLists.get(keys);
+  if (pending === undefined) {
+    pending = importEach(keys);
+    importedKeyLists.set(keys, pending);
+    pending.catch(() => importedKeyLists.delete(keys));
+  }
+  return pending;
+}
+
+const importedKeyLists = new WeakMap<readonly VerificationKey[], Promise<Map<string, TrustedKey>>>();
+
+async function importEach(keys: readonly VerificationKey[]): Promise<Map<string, TrustedKey>> {
   if (keys.length === 0) throw new VerificationKeyError("no verification keys configured");
   const out = new Map<string, TrustedKey>();
   for (const k of keys) {
