@@ -2,16 +2,16 @@ import { createPublicKey, verify } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { base64url, importJWK, jwtVerify } from "jose";
-import { JoseAccessTokenVerifier } from "../functions/adapters/auth/access-token-verifier.js";
 import { jitAuthorizerDepsFromEnvironment } from "../functions/composition/jit-authorizer.js";
 import { createDocumentClient } from "../functions/composition/workflow.js";
 import { ManualClock } from "../functions/domain/clock.js";
 import {
+  accessTokenVerifierFor,
   createJitAuthorizerHandler,
   type JitAuthorizerDeps,
   type JitAuthorizerHandler,
 } from "../functions/handlers/jit-authorizer.js";
-import { type BenchStack, kmsCallTotal, sinkLogger } from "./local-stack.js";
+import { type BenchStack, sinkLogger } from "./local-stack.js";
 import { type MiddlewareClient, SdkCallCounter } from "./sdk-call-counter.js";
 import { elapsedMicros, interleave, median, medianRatio, quantile } from "./stats.js";
 
@@ -63,13 +63,13 @@ async function buildAuthorizer(
   logLevel: "INFO" | "SILENT" = "INFO",
 ): Promise<BuiltAuthorizer> {
   const clock = new ManualClock(Date.now());
-  const before = kmsCallTotal(stack.kms);
+  const before = stack.kms.totalCallCount();
   const deps = await jitAuthorizerDepsFromEnvironment({
     logger: sinkLogger("jit-authorizer", logLevel),
     env: stack.authorizerEnv(revocationCacheSeconds),
     clock,
   });
-  const kmsCallsAtInit = kmsCallTotal(stack.kms) - before;
+  const kmsCallsAtInit = stack.kms.totalCallCount() - before;
   const dynamodb = new SdkCallCounter();
   dynamodb.attach((deps.reader as unknown as { client: MiddlewareClient }).client, "authorizer");
   const key = deps.keys[0];
@@ -131,13 +131,7 @@ export async function measureWarmPath(
     throw new Error("node:crypto refused the token");
   await jwtVerify(token, cryptoKey);
   const { deps } = logged;
-  const verifier = new JoseAccessTokenVerifier({
-    keys: deps.keys,
-    issuer: deps.issuer,
-    audience: deps.audience,
-    tokenTtlSeconds: deps.policy.tokenTtlSeconds,
-    clock: deps.clock,
-  });
+  const verifier = accessTokenVerifierFor(deps);
   if (!(await verifier.verify(token)).ok) throw new Error("the verifier refused the token");
 
   const n = options.callsPerBatch;
@@ -295,7 +289,7 @@ export async function measureCallCounts(
 ): Promise<CallCountFigures> {
   const authorizer = await buildAuthorizer(stack, options.revocationCacheSeconds);
   const events = tokens.map(restRequestEvent);
-  const kms0 = kmsCallTotal(stack.kms);
+  const kms0 = stack.kms.totalCallCount();
   const readsPerWindow: number[] = [];
   let maxPerGrant = 0;
   for (let w = 0; w < 2; w++) {
@@ -317,7 +311,7 @@ export async function measureCallCounts(
     authorizationsPerWindow: options.authorizationsPerWindow,
     revocationCacheSeconds: options.revocationCacheSeconds,
     kmsCallsAtInit: authorizer.kmsCallsAtInit,
-    kmsCallsDuringAuthorizations: kmsCallTotal(stack.kms) - kms0,
+    kmsCallsDuringAuthorizations: stack.kms.totalCallCount() - kms0,
     dynamodbReadsPerWindow: readsPerWindow,
     maxReadsPerGrantPerWindow: maxPerGrant,
   };

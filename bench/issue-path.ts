@@ -1,7 +1,7 @@
 import { issueTokenDepsFromEnvironment } from "../functions/composition/tokens.js";
 import { createIssueTokenHandler } from "../functions/handlers/issue-token.js";
 import { tokenRequestEvent } from "../test/helpers/token-issue.js";
-import { type BenchStack, kmsCallTotal, sinkLogger } from "./local-stack.js";
+import { type BenchStack, sinkLogger } from "./local-stack.js";
 import { type MiddlewareClient, SdkCallCounter } from "./sdk-call-counter.js";
 import { elapsedMicros, interleave, quantile } from "./stats.js";
 
@@ -77,7 +77,7 @@ export async function measureIssuePath(
           if (round === 0) {
             sign0 = stack.kms.callCount("Sign");
             getPublicKey0 = stack.kms.callCount("GetPublicKey");
-            kms0 = kmsCallTotal(stack.kms);
+            kms0 = stack.kms.totalCallCount();
             issuer.dynamodb.reset();
           }
           const samples: number[] = [];
@@ -102,7 +102,7 @@ export async function measureIssuePath(
     p50Ms: quantile(samples, 0.5),
     p99Ms: quantile(samples, 0.99),
     kmsSignPerToken: (stack.kms.callCount("Sign") - sign0) / tokens,
-    kmsCallsPerToken: (kmsCallTotal(stack.kms) - kms0) / tokens,
+    kmsCallsPerToken: (stack.kms.totalCallCount() - kms0) / tokens,
     kmsGetPublicKeyMeasured: stack.kms.callCount("GetPublicKey") - getPublicKey0,
     kmsGetPublicKeyFirstToken,
     dynamodbPerToken: perToken,

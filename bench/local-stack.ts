@@ -55,11 +55,6 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
-/** All requests the KMS-compatible endpoint has received so far, of any operation. */
-export function kmsCallTotal(kms: KmsServer): number {
-  return kms.totalCallCount();
-}
-
 /** Starts the {@link BenchStack}. On failure, whatever was started is stopped again. */
 export async function startBenchStack(): Promise<BenchStack> {
   const stops: (() => Promise<void>)[] = [];

@@ -91,11 +91,6 @@ beforeAll(async () => {
   token = issued.accessToken;
 });
 
-/** Every KMS request the endpoint has answered, whatever the operation. */
-function kmsCallTotal(): number {
-  return kms.server.totalCallCount();
-}
-
 afterAll(async () => {
   doc?.destroy();
   await kms?.stop();
@@ -105,7 +100,7 @@ afterAll(async () => {
 describe("JIT authorizer composition", () => {
   it("authorizes a KMS-issued token from the environment alone, never calling KMS", async () => {
     const logger = silentLogger();
-    const kmsCallsBefore = kmsCallTotal();
+    const kmsCallsBefore = kms.server.totalCallCount();
     const handler = createLazyJitAuthorizer(
       async () => createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger, env })),
       logger,
@@ -117,7 +112,7 @@ describe("JIT authorizer composition", () => {
       const uncovered = (await handler(restTokenEvent(token, "DELETE", "/orders/1"))) as PolicyResult;
       expect(evaluatePolicy(uncovered.policyDocument, methodArn("DELETE", "/orders/1"))).toBe("NoMatch");
     }
-    expect(kmsCallTotal() - kmsCallsBefore).toBe(0);
+    expect(kms.server.totalCallCount() - kmsCallsBefore).toBe(0);
   });
 
   it("answers Unauthorized while the trusted keys are misconfigured, then builds again and allows", async () => {
