@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadPolicyFile, parsePolicy } from "../../../functions/config/load-policy.js";
-import { ConfigurationError } from "../../../functions/domain/errors.js";
+import { configurationErrorMessage } from "../../helpers/errors.js";
 
 /** A valid one-entitlement policy; each test breaks one thing in it. */
 function policyWith(entitlement: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
@@ -27,13 +27,7 @@ function policyWith(entitlement: Record<string, unknown>, extra: Record<string, 
 
 /** The message of the ConfigurationError thrown for `text`. */
 function errorFor(text: string, source = "policy.yaml"): string {
-  try {
-    parsePolicy(text, source);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigurationError);
-    return (err as Error).message;
-  }
-  throw new Error("expected the policy to be refused");
+  return configurationErrorMessage(() => parsePolicy(text, source));
 }
 
 describe("policy configuration", () => {

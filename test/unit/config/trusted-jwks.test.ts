@@ -1,7 +1,7 @@
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseTrustedJwks } from "../../../functions/config/trusted-jwks.js";
-import { ConfigurationError } from "../../../functions/domain/errors.js";
+import { configurationErrorMessage } from "../../helpers/errors.js";
 
 const VAR = "JIT_TRUSTED_JWKS";
 let ec: JWK;
@@ -23,13 +23,7 @@ beforeAll(async () => {
 });
 
 function refusal(json: string): string {
-  try {
-    parseTrustedJwks(json, VAR);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigurationError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a ConfigurationError");
+  return configurationErrorMessage(() => parseTrustedJwks(json, VAR));
 }
 
 describe("parseTrustedJwks (JIT_TRUSTED_JWKS)", () => {
