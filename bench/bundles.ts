@@ -5,7 +5,7 @@ import {
   HANDLERS_DIR,
   PROJECT_ROOT,
   SOURCE_MAPS_NODE_OPTIONS,
-} from "../infra/bundling.js";
+} from "#infra/bundling.js";
 import type { BundleSpec } from "./cold-start.js";
 
 /** Node flags of a deployed Lambda (`NODE_OPTIONS` set by infra/constructs/jit-function.ts). */

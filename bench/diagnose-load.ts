@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Plugin } from "esbuild";
-import { esbuildBuildOptions, HANDLERS_DIR, SOURCE_MAPS_NODE_OPTIONS } from "../infra/bundling.js";
+import { esbuildBuildOptions, HANDLERS_DIR, SOURCE_MAPS_NODE_OPTIONS } from "#infra/bundling.js";
 import { REFERENCE, referenceEntry } from "./bundles.js";
 import { type BundleSpec, measureColdStarts } from "./cold-start.js";
 import { medianRatio, round } from "./stats.js";

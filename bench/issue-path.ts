@@ -1,6 +1,6 @@
-import { issueTokenDepsFromEnvironment } from "../functions/composition/tokens.js";
-import { createIssueTokenHandler } from "../functions/handlers/issue-token.js";
-import { tokenRequestEvent } from "../test/helpers/token-issue.js";
+import { issueTokenDepsFromEnvironment } from "#functions/composition/tokens.js";
+import { createIssueTokenHandler } from "#functions/handlers/issue-token.js";
+import { tokenRequestEvent } from "#test/helpers/token-issue.js";
 import { type BenchStack, sinkLogger } from "./local-stack.js";
 import { type MiddlewareClient, SdkCallCounter } from "./sdk-call-counter.js";
 import { elapsedMicros, interleave, quantile } from "./stats.js";

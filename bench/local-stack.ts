@@ -8,21 +8,21 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import type { LogLevel } from "@aws-lambda-powertools/logger/types";
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { toRequestItem } from "../functions/adapters/dynamodb/request-item.js";
-import type { TableNames } from "../functions/adapters/dynamodb/table-definitions.js";
-import { createDocumentClient } from "../functions/composition/workflow.js";
-import { ENV } from "../functions/config/environment.js";
-import type { AccessRequest } from "../functions/domain/access-request.js";
+import { toRequestItem } from "#functions/adapters/dynamodb/request-item.js";
+import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { createDocumentClient } from "#functions/composition/workflow.js";
+import { ENV } from "#functions/config/environment.js";
+import type { AccessRequest } from "#functions/domain/access-request.js";
 import {
   createTables,
   type DynamoDbLocal,
   localDynamoDbClient,
   startDynamoDbLocal,
-} from "../local/dynamodb-local.js";
-import { KMS_LOCAL_REGION, type KmsServer, startKmsServer } from "../local/kms-server.js";
-import { readTrustedJwks } from "../local/trusted-keys.js";
-import { lambdaPolicyJsonFile } from "../test/helpers/policy-json.js";
-import { grantFixture } from "../test/helpers/token-issue.js";
+} from "#local/dynamodb-local.js";
+import { KMS_LOCAL_REGION, type KmsServer, startKmsServer } from "#local/kms-server.js";
+import { readTrustedJwks } from "#local/trusted-keys.js";
+import { lambdaPolicyJsonFile } from "#test/helpers/policy-json.js";
+import { grantFixture } from "#test/helpers/token-issue.js";
 
 /** The policy every benchmark uses: the example policy (orders-read opens `GET /orders`, `GET /orders/*`). */
 export const BENCH_POLICY_FILE = resolve("config/example.yaml");

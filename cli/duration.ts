@@ -1,4 +1,4 @@
-import { parseDurationSeconds } from "../functions/domain/duration.js";
+import { parseDurationSeconds } from "#functions/domain/duration.js";
 import { UsageError } from "./errors.js";
 
 /** A duration given on the command line, as the API takes it and in seconds. */

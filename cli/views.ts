@@ -1,4 +1,4 @@
-import { parseDurationSeconds } from "../functions/domain/duration.js";
+import { parseDurationSeconds } from "#functions/domain/duration.js";
 import type { AccessRequestView, AuditEventView, EntitlementView } from "./api-types.js";
 import {
   displayText,

@@ -1,4 +1,4 @@
-import { isJitError } from "../functions/domain/errors.js";
+import { isJitError } from "#functions/domain/errors.js";
 import { createJitAccessApp } from "./jit-access-app.js";
 
 // CDK app entry (cdk.json "app"). A configuration problem is printed as the loader's message alone, not as

@@ -1,5 +1,5 @@
 import { App, type AppProps, Duration } from "aws-cdk-lib";
-import { ConfigurationError } from "../functions/domain/errors.js";
+import { ConfigurationError } from "#functions/domain/errors.js";
 import { addNagChecks } from "./nag.js";
 import { loadDeploymentPolicy } from "./policy-file.js";
 import { DemoOrdersStack } from "./stacks/demo-orders-stack.js";

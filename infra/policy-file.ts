@@ -3,8 +3,8 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { loadPolicyFile, parsePolicy } from "../functions/config/load-policy.js";
-import type { Policy } from "../functions/config/policy.js";
+import { loadPolicyFile, parsePolicy } from "#functions/config/load-policy.js";
+import type { Policy } from "#functions/domain/policy.js";
 
 /** Where the bundled policy lives inside every Lambda that reads it (`/var/task` is the code root). */
 export const LAMBDA_POLICY_FILE = "/var/task/policy.json";

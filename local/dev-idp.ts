@@ -12,7 +12,7 @@ import {
   SignJWT,
 } from "jose";
 import { z } from "zod";
-import type { DevUser } from "../functions/config/policy.js";
+import type { DevUser } from "#functions/domain/policy.js";
 import { listenOnLoopback } from "./api-gateway/server.js";
 
 /** `aud` of every identity token the development IdP mints: the local client id of the JIT API. */

@@ -17,7 +17,7 @@ import {
   TABLES,
   type TableDefinition,
   type TableNames,
-} from "../functions/adapters/dynamodb/table-definitions.js";
+} from "#functions/adapters/dynamodb/table-definitions.js";
 
 /** A running DynamoDB Local. */
 export interface DynamoDbLocal {

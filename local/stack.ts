@@ -3,16 +3,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TableNames } from "../functions/adapters/dynamodb/table-definitions.js";
-import {
-  HANDLER_NAMES,
-  type HandlerName,
-  JIT_API_ROUTES,
-} from "../functions/adapters/http/jit-api-routes.js";
-import { ENV } from "../functions/config/environment.js";
-import { parsePolicy, parsePolicyText } from "../functions/config/load-policy.js";
-import type { Policy } from "../functions/config/policy.js";
-import { ConfigurationError } from "../functions/domain/errors.js";
+import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { HANDLER_NAMES, type HandlerName, JIT_API_ROUTES } from "#functions/adapters/http/jit-api-routes.js";
+import { ENV } from "#functions/config/environment.js";
+import { parsePolicy, parsePolicyText } from "#functions/config/load-policy.js";
+import { ConfigurationError } from "#functions/domain/errors.js";
+import type { Policy } from "#functions/domain/policy.js";
 import type { RequestAuthorizer } from "./api-gateway/authorizer.js";
 import { type LambdaHost, startLambdaHost } from "./api-gateway/lambda-host.js";
 import { LOCAL_REGION } from "./api-gateway/method-arn.js";

@@ -10,7 +10,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
-import { isJitError } from "../functions/domain/errors.js";
+import { isJitError } from "#functions/domain/errors.js";
 import { PortInUseError } from "./api-gateway/server.js";
 import {
   DEFAULT_AUTHORIZER_CACHE_SECONDS,

@@ -1,8 +1,8 @@
 import { Logger } from "@aws-lambda-powertools/logger";
-import { createKmsClient } from "../functions/adapters/kms/kms-client.js";
-import { KmsPublicKeySource } from "../functions/adapters/kms/kms-public-key-source.js";
-import { TRUSTED_KEYS_ATTRIBUTE, TRUSTED_KEYS_PROPERTY } from "../functions/config/trusted-keys-contract.js";
-import { createTrustedKeysResourceHandler } from "../functions/handlers/trusted-keys-resource.js";
+import { createKmsClient } from "#functions/adapters/kms/kms-client.js";
+import { KmsPublicKeySource } from "#functions/adapters/kms/kms-public-key-source.js";
+import { TRUSTED_KEYS_ATTRIBUTE, TRUSTED_KEYS_PROPERTY } from "#functions/config/trusted-keys-contract.js";
+import { createTrustedKeysResourceHandler } from "#functions/handlers/trusted-keys-resource.js";
 
 /** The deploy-time log line means nothing locally; errors are thrown, not logged. */
 const silentLogger = new Logger({ serviceName: "jit-trusted-keys", logLevel: "SILENT" });

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { ConfigurationError } from "../domain/errors.js";
-import type { Policy } from "./policy.js";
+import type { Policy } from "../domain/policy.js";
 import { validatePolicyDocument } from "./policy-document.js";
 
 /**

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type * as z from "zod/mini";
 import { ConfigurationError } from "../domain/errors.js";
-import { type Policy, toPolicy } from "./policy.js";
+import type { Policy } from "../domain/policy.js";
+import { toPolicy } from "./policy.js";
 import { PolicyFileSchema } from "./policy-schema.js";
 
 /**

@@ -2,10 +2,11 @@
  * Creating a request (DESIGN.md §2, §3): policy checks, then a PENDING request, or an APPROVED grant at
  * once for auto-approve and break-glass entitlements, with the audit events of that creation.
  */
-import type { Entitlement } from "../config/policy.js";
+
 import type { AccessRequest } from "./access-request.js";
 import { type AuditEvent, auditEventId } from "./audit-event.js";
 import { ForbiddenError, ValidationError } from "./errors.js";
+import type { Entitlement } from "./policy.js";
 import {
   type Actor,
   assertApprovalPossible,

@@ -3,10 +3,11 @@
  * duration becomes a grant length. Pure functions over the validated policy and the caller's current
  * token (`sub` and groups), evaluated at the moment of each action, never remembered from creation.
  */
-import type { Entitlement, Policy } from "../config/policy.js";
+
 import type { AccessRequest } from "./access-request.js";
 import { parseDurationSeconds } from "./duration.js";
 import { ForbiddenError, ValidationError } from "./errors.js";
+import type { Entitlement, Policy } from "./policy.js";
 
 /** Whoever acts: the verified identity token's `sub` and the groups from its groups claim. */
 export interface Actor {

@@ -4,10 +4,11 @@
  * repository's job: one transaction conditioned on the state read here (status, version, deadline), so a
  * concurrent change makes the write fail instead of producing a double transition.
  */
-import type { Entitlement, Policy } from "../config/policy.js";
+
 import { type AccessRequest, type Approval, effectiveStatus } from "./access-request.js";
 import { type AuditAction, type AuditEvent, auditEventId } from "./audit-event.js";
 import { ConflictError, ExpiredError, ForbiddenError } from "./errors.js";
+import type { Entitlement, Policy } from "./policy.js";
 import {
   type Actor,
   assertMayOversee,

@@ -12,9 +12,9 @@ import {
 import { CachedRequestReader } from "../adapters/grant-cache.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { jitAuthorizerDepsFromEnvironment } from "../composition/jit-authorizer.js";
-import type { Policy } from "../config/policy.js";
 import type { AccessRequest } from "../domain/access-request.js";
 import type { Clock } from "../domain/clock.js";
+import type { Policy } from "../domain/policy.js";
 import type { VerifiedAccessToken } from "../ports/access-token-verifier.js";
 import type { VerificationKey } from "../ports/public-keys.js";
 import type { RequestReader } from "../ports/request-store.js";

@@ -1,7 +1,7 @@
-import type { Entitlement, Policy } from "../config/policy.js";
-import { findEntitlement } from "../config/policy.js";
 import { type AccessRequest, isGrantActive } from "../domain/access-request.js";
 import type { Clock } from "../domain/clock.js";
+import type { Entitlement, Policy } from "../domain/policy.js";
+import { findEntitlement } from "../domain/policy.js";
 import { findCoveringPermission, parsePermission, type Route } from "../domain/route-matching.js";
 import type {
   AccessTokenVerifier,

@@ -1,7 +1,7 @@
-import { findEntitlement } from "../config/policy.js";
 import type { AccessRequest } from "../domain/access-request.js";
 import { NotFoundError } from "../domain/errors.js";
 import { type NewRequestInput, newAccessRequest } from "../domain/new-request.js";
+import { findEntitlement } from "../domain/policy.js";
 import type { Actor, ResolvedDuration } from "../domain/policy-evaluation.js";
 import type { WorkflowDeps } from "./workflow-deps.js";
 

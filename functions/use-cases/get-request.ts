@@ -1,7 +1,7 @@
-import { findEntitlement } from "../config/policy.js";
 import type { AccessRequest } from "../domain/access-request.js";
 import type { AuditEvent } from "../domain/audit-event.js";
 import { NotFoundError } from "../domain/errors.js";
+import { findEntitlement } from "../domain/policy.js";
 import { type Actor, assertMayOversee } from "../domain/policy-evaluation.js";
 import { entitlementOf, loadRequest, type WorkflowDeps } from "./workflow-deps.js";
 

@@ -1,5 +1,3 @@
-import type { Policy } from "../config/policy.js";
-import { findEntitlement } from "../config/policy.js";
 import {
   type AccessRequest,
   type EffectiveStatus,
@@ -7,6 +5,8 @@ import {
   isGrantActive,
 } from "../domain/access-request.js";
 import { formatDurationSeconds } from "../domain/duration.js";
+import type { Policy } from "../domain/policy.js";
+import { findEntitlement } from "../domain/policy.js";
 
 /**
  * A request as the JIT API shows it. `status` is the effective status (EXPIRED derived from

@@ -1,8 +1,8 @@
-import type { Entitlement, Policy } from "../config/policy.js";
-import { findEntitlement } from "../config/policy.js";
 import type { AccessRequest } from "../domain/access-request.js";
 import type { Clock } from "../domain/clock.js";
 import { NotFoundError } from "../domain/errors.js";
+import type { Entitlement, Policy } from "../domain/policy.js";
+import { findEntitlement } from "../domain/policy.js";
 import type { AuditLog } from "../ports/audit-log.js";
 import type { RequestRepository } from "../ports/request-repository.js";
 

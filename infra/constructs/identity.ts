@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { Aws, Duration, Fn, RemovalPolicy, Validations } from "aws-cdk-lib";
 import * as cognito from "aws-cdk-lib/aws-cognito";
 import { Construct } from "constructs";
-import type { Policy } from "../../functions/config/policy.js";
-import { ConfigurationError } from "../../functions/domain/errors.js";
+import { ConfigurationError } from "#functions/domain/errors.js";
+import type { Policy } from "#functions/domain/policy.js";
 
 /** What the identity authorizer of the JIT API needs (functions/config/environment.ts OIDC variables). */
 export interface OidcSettings {

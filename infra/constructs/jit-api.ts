@@ -7,9 +7,9 @@ import { Construct } from "constructs";
 import {
   REQUESTS_BY_REQUESTER_INDEX,
   REQUESTS_PENDING_INDEX,
-} from "../../functions/adapters/dynamodb/table-definitions.js";
-import { JIT_API_ROUTES, type JitApiRoute } from "../../functions/adapters/http/jit-api-routes.js";
-import { ENV } from "../../functions/config/environment.js";
+} from "#functions/adapters/dynamodb/table-definitions.js";
+import { JIT_API_ROUTES, type JitApiRoute } from "#functions/adapters/http/jit-api-routes.js";
+import { ENV } from "#functions/config/environment.js";
 import type { DeploymentPolicy } from "../policy-file.js";
 import type { OidcSettings } from "./identity.js";
 import { type HandlerName, JitFunction } from "./jit-function.js";

@@ -4,8 +4,8 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from "aws-cdk-lib/aws-ap
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { ENV } from "../../functions/config/environment.js";
-import { ConfigurationError } from "../../functions/domain/errors.js";
+import { ENV } from "#functions/config/environment.js";
+import { ConfigurationError } from "#functions/domain/errors.js";
 import type { DeploymentPolicy } from "../policy-file.js";
 import { JitFunction } from "./jit-function.js";
 import { TrustedKeys } from "./trusted-keys.js";

@@ -6,12 +6,12 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import { NodejsFunction } from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import type { HandlerName } from "../../functions/adapters/http/jit-api-routes.js";
-import { ENV } from "../../functions/config/environment.js";
+import type { HandlerName } from "#functions/adapters/http/jit-api-routes.js";
+import { ENV } from "#functions/config/environment.js";
 import { HANDLERS_DIR, nodejsBundlingOptions, PROJECT_ROOT, SOURCE_MAPS_NODE_OPTIONS } from "../bundling.js";
 import { BUNDLED_POLICY_NAME, type DeploymentPolicy, LAMBDA_POLICY_FILE } from "../policy-file.js";
 
-export type { HandlerName } from "../../functions/adapters/http/jit-api-routes.js";
+export type { HandlerName } from "#functions/adapters/http/jit-api-routes.js";
 
 /** The Lambda runtime of every function: the newest Node.js Lambda offers (nodejs20.x is deprecated). */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;

@@ -8,7 +8,7 @@ import {
   TRUSTED_KEYS_ATTRIBUTE,
   TRUSTED_KEYS_PROPERTY,
   TRUSTED_KEYS_RESOURCE_TYPE,
-} from "../../functions/config/trusted-keys-contract.js";
+} from "#functions/config/trusted-keys-contract.js";
 import { JitFunction } from "./jit-function.js";
 
 /** Properties of {@link TrustedKeys}. */

@@ -7,7 +7,7 @@ import {
   type KeyAttribute,
   REQUESTS_TABLE,
   type TableDefinition,
-} from "../../functions/adapters/dynamodb/table-definitions.js";
+} from "#functions/adapters/dynamodb/table-definitions.js";
 import { JitIdentity } from "../constructs/identity.js";
 import type { DeploymentPolicy } from "../policy-file.js";
 

@@ -1,5 +1,5 @@
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { evaluatePolicy } from "../../functions/domain/iam-policy.js";
+import { evaluatePolicy } from "#functions/domain/iam-policy.js";
 
 /** Flat authorizer context as API Gateway accepts it: string, number or boolean values only. */
 export type AuthorizerContext = Record<string, string | number | boolean>;

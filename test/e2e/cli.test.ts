@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalStack, PROJECT_ROOT, startLocalStack } from "../../local/stack.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../helpers/dynamodb.js";
+import { type LocalStack, PROJECT_ROOT, startLocalStack } from "#local/stack.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
 
 // Drives the real `jit` command (node bin/jit.mjs) as a subprocess against a local stack started here:
 // in memory, free ports, the run's shared DynamoDB Local. The policy is config/example.yaml with a 3-second

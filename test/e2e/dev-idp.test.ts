@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEV_IDP_CLIENT_ID, type DevIdp, startDevIdp } from "../../local/dev-idp.js";
+import { DEV_IDP_CLIENT_ID, type DevIdp, startDevIdp } from "#local/dev-idp.js";
 import { http } from "./http.js";
 
 const USERS = [

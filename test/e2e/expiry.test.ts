@@ -3,10 +3,10 @@ import { dirname } from "node:path";
 import { GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbAuditLog } from "../../functions/adapters/dynamodb/dynamodb-audit-log.js";
-import { TTL_ATTRIBUTE } from "../../functions/adapters/dynamodb/table-definitions.js";
-import type { LocalStack } from "../../local/stack.js";
-import { testDynamoDbClient } from "../helpers/dynamodb.js";
+import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
+import { TTL_ATTRIBUTE } from "#functions/adapters/dynamodb/table-definitions.js";
+import type { LocalStack } from "#local/stack.js";
+import { testDynamoDbClient } from "#test/helpers/dynamodb.js";
 import {
   accessToken,
   callDemo,

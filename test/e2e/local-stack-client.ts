@@ -5,8 +5,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type LocalStack, type LocalStackOptions, startLocalStack } from "../../local/stack.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../helpers/dynamodb.js";
+import { type LocalStack, type LocalStackOptions, startLocalStack } from "#local/stack.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
 import { type HttpAnswer, http } from "./http.js";
 
 export { type HttpAnswer, http, waitUntil } from "./http.js";

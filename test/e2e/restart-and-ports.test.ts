@@ -3,10 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PortInUseError } from "../../local/api-gateway/server.js";
-import { freePort } from "../../local/dynamodb-local.js";
-import { readEndpointsFile } from "../../local/endpoints-file.js";
-import { assertPortsFree, type LocalStack, PROJECT_ROOT, startLocalStack } from "../../local/stack.js";
+import { PortInUseError } from "#local/api-gateway/server.js";
+import { freePort } from "#local/dynamodb-local.js";
+import { readEndpointsFile } from "#local/endpoints-file.js";
+import { assertPortsFree, type LocalStack, PROJECT_ROOT, startLocalStack } from "#local/stack.js";
 import {
   accessToken,
   callDemo,

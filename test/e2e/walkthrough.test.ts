@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalStack } from "../../local/stack.js";
+import type { LocalStack } from "#local/stack.js";
 import {
   accessToken,
   callDemo,

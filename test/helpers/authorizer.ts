@@ -1,20 +1,17 @@
 import { readFileSync } from "node:fs";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { vi } from "vitest";
-import { JoseAccessTokenVerifier } from "../../functions/adapters/auth/access-token-verifier.js";
-import { CachedRequestReader } from "../../functions/adapters/grant-cache.js";
-import { parsePolicy } from "../../functions/config/load-policy.js";
-import type { Policy } from "../../functions/config/policy.js";
-import type { AccessRequest } from "../../functions/domain/access-request.js";
-import { ManualClock } from "../../functions/domain/clock.js";
-import type { Route } from "../../functions/domain/route-matching.js";
-import {
-  createJitAuthorizerHandler,
-  type JitAuthorizerHandler,
-} from "../../functions/handlers/jit-authorizer.js";
-import type { VerificationKey } from "../../functions/ports/public-keys.js";
-import type { RequestReader } from "../../functions/ports/request-store.js";
-import { type AuthorizationDecision, authorizeAccess } from "../../functions/use-cases/authorize-access.js";
+import { JoseAccessTokenVerifier } from "#functions/adapters/auth/access-token-verifier.js";
+import { CachedRequestReader } from "#functions/adapters/grant-cache.js";
+import { parsePolicy } from "#functions/config/load-policy.js";
+import type { AccessRequest } from "#functions/domain/access-request.js";
+import { ManualClock } from "#functions/domain/clock.js";
+import type { Policy } from "#functions/domain/policy.js";
+import type { Route } from "#functions/domain/route-matching.js";
+import { createJitAuthorizerHandler, type JitAuthorizerHandler } from "#functions/handlers/jit-authorizer.js";
+import type { VerificationKey } from "#functions/ports/public-keys.js";
+import type { RequestReader } from "#functions/ports/request-store.js";
+import { type AuthorizationDecision, authorizeAccess } from "#functions/use-cases/authorize-access.js";
 import {
   generateTestKey,
   type MintOptions,

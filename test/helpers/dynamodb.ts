@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { DeleteTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import type { TableNames } from "../../functions/adapters/dynamodb/table-definitions.js";
-import { createTables, localDynamoDbClient } from "../../local/dynamodb-local.js";
+import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { createTables, localDynamoDbClient } from "#local/dynamodb-local.js";
 
 /** Environment variable through which the global setup shares the DynamoDB Local endpoint. */
 export const DYNAMODB_ENDPOINT_ENV = "JIT_TEST_DYNAMODB_ENDPOINT";

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import { ConfigurationError } from "../../functions/domain/errors.js";
+import { ConfigurationError } from "#functions/domain/errors.js";
 
 /**
  * The message of the ConfigurationError `action` throws; fails the test when it throws anything else or

@@ -1,4 +1,4 @@
-import { startDynamoDbLocal } from "../../local/dynamodb-local.js";
+import { startDynamoDbLocal } from "#local/dynamodb-local.js";
 import { DYNAMODB_ENDPOINT_ENV } from "./dynamodb.js";
 
 /**

@@ -1,5 +1,5 @@
 import { CreateKeyCommand, type KeySpec, KMSClient } from "@aws-sdk/client-kms";
-import { KMS_LOCAL_REGION, type KmsServer, startKmsServer } from "../../local/kms-server.js";
+import { KMS_LOCAL_REGION, type KmsServer, startKmsServer } from "#local/kms-server.js";
 
 /** A KMS-compatible endpoint for one suite, with a client pointed at it. */
 export interface TestKms {

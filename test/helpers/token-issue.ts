@@ -1,15 +1,15 @@
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import { identityContext } from "../../functions/adapters/http/caller-identity.js";
-import type { AccessRequest } from "../../functions/domain/access-request.js";
-import type { AuditEvent } from "../../functions/domain/audit-event.js";
-import { ConflictError } from "../../functions/domain/errors.js";
-import type { AccessTokenClaims, SigningAlgorithm } from "../../functions/domain/token-claims.js";
-import type { AuditLog } from "../../functions/ports/audit-log.js";
-import type { PublicKeySource, VerificationKey } from "../../functions/ports/public-keys.js";
-import type { RequestReader } from "../../functions/ports/request-store.js";
-import type { SignedToken, TokenSigner } from "../../functions/ports/signer.js";
+import { identityContext } from "#functions/adapters/http/caller-identity.js";
+import type { AccessRequest } from "#functions/domain/access-request.js";
+import type { AuditEvent } from "#functions/domain/audit-event.js";
+import { ConflictError } from "#functions/domain/errors.js";
+import type { AccessTokenClaims, SigningAlgorithm } from "#functions/domain/token-claims.js";
+import type { AuditLog } from "#functions/ports/audit-log.js";
+import type { PublicKeySource, VerificationKey } from "#functions/ports/public-keys.js";
+import type { RequestReader } from "#functions/ports/request-store.js";
+import type { SignedToken, TokenSigner } from "#functions/ports/signer.js";
 
 /** Fixtures for token issue tests: grants, REST events, in-memory ports and a local-key signer. */
 

@@ -12,8 +12,8 @@ import {
   CLIENT_ID,
   REQUEST_ID_CLAIM,
   type SigningAlgorithm,
-} from "../../functions/domain/token-claims.js";
-import type { VerificationKey } from "../../functions/ports/public-keys.js";
+} from "#functions/domain/token-claims.js";
+import type { VerificationKey } from "#functions/ports/public-keys.js";
 
 /**
  * Test access tokens, minted with keys generated per test (never stored token strings). Every header

@@ -14,8 +14,8 @@ import {
   REQUESTS_PENDING_INDEX,
   REQUESTS_TABLE,
   TTL_ATTRIBUTE,
-} from "../../functions/adapters/dynamodb/table-definitions.js";
-import { ExpiryConsumerEnvironmentSchema } from "../../functions/composition/expiry.js";
+} from "#functions/adapters/dynamodb/table-definitions.js";
+import { ExpiryConsumerEnvironmentSchema } from "#functions/composition/expiry.js";
 import {
   ENV,
   IdentityAuthorizerEnvironmentSchema,
@@ -24,12 +24,12 @@ import {
   JwksEnvironmentSchema,
   StoreEnvironmentSchema,
   TrustedKeysResourceEnvironmentSchema,
-} from "../../functions/config/environment.js";
-import { loadPolicyFile, parsePolicy } from "../../functions/config/load-policy.js";
-import { PROJECT_ROOT } from "../../infra/bundling.js";
-import { policyGroups } from "../../infra/constructs/identity.js";
-import type { HandlerName, JitFunction } from "../../infra/constructs/jit-function.js";
-import { createJitAccessApp, type JitAccessApp } from "../../infra/jit-access-app.js";
+} from "#functions/config/environment.js";
+import { loadPolicyFile, parsePolicy } from "#functions/config/load-policy.js";
+import { PROJECT_ROOT } from "#infra/bundling.js";
+import { policyGroups } from "#infra/constructs/identity.js";
+import type { HandlerName, JitFunction } from "#infra/constructs/jit-function.js";
+import { createJitAccessApp, type JitAccessApp } from "#infra/jit-access-app.js";
 import { acknowledgements, iamStatements, isWrittenReason, type TemplateJson } from "./helpers.js";
 
 // One synth of the whole app (every Lambda bundled by esbuild) shared by all tests of this file.

@@ -9,15 +9,15 @@ import { HttpUrlIntegration } from "aws-cdk-lib/aws-apigatewayv2-integrations";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type * as iam from "aws-cdk-lib/aws-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ENV } from "../../functions/config/environment.js";
+import { ENV } from "#functions/config/environment.js";
 import {
   TRUSTED_KEYS_ATTRIBUTE,
   TRUSTED_KEYS_PROPERTY,
   TRUSTED_KEYS_RESOURCE_TYPE,
-} from "../../functions/config/trusted-keys-contract.js";
-import { PROJECT_ROOT } from "../../infra/bundling.js";
-import { JitAuthorizer, splitRevocationBound } from "../../infra/constructs/jit-authorizer.js";
-import { loadDeploymentPolicy } from "../../infra/policy-file.js";
+} from "#functions/config/trusted-keys-contract.js";
+import { PROJECT_ROOT } from "#infra/bundling.js";
+import { JitAuthorizer, splitRevocationBound } from "#infra/constructs/jit-authorizer.js";
+import { loadDeploymentPolicy } from "#infra/policy-file.js";
 import { iamStatements, type TemplateJson } from "./helpers.js";
 
 const CURRENT_KEY = "arn:aws:kms:eu-west-1:111122223333:key/11111111-2222-3333-4444-555555555555";

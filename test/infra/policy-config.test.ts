@@ -5,10 +5,10 @@ import { join } from "node:path";
 import { App, Stack } from "aws-cdk-lib";
 import { CfnUserPool } from "aws-cdk-lib/aws-cognito";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PROJECT_ROOT } from "../../infra/bundling.js";
-import { JitIdentity } from "../../infra/constructs/identity.js";
-import { createJitAccessApp } from "../../infra/jit-access-app.js";
-import { loadDeploymentPolicy } from "../../infra/policy-file.js";
+import { PROJECT_ROOT } from "#infra/bundling.js";
+import { JitIdentity } from "#infra/constructs/identity.js";
+import { createJitAccessApp } from "#infra/jit-access-app.js";
+import { loadDeploymentPolicy } from "#infra/policy-file.js";
 
 const EXAMPLE = readFileSync(join(PROJECT_ROOT, "config", "example.yaml"), "utf8");
 let dir: string;

@@ -3,24 +3,24 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbAuditLog } from "../../../functions/adapters/dynamodb/dynamodb-audit-log.js";
-import { DynamoDbRequestReader } from "../../../functions/adapters/dynamodb/dynamodb-request-reader.js";
-import { toRequestItem } from "../../../functions/adapters/dynamodb/request-item.js";
-import type { TableNames } from "../../../functions/adapters/dynamodb/table-definitions.js";
-import { KmsPublicKeySource } from "../../../functions/adapters/kms/kms-public-key-source.js";
-import { KmsTokenSigner } from "../../../functions/adapters/kms/kms-token-signer.js";
-import { jitAuthorizerDepsFromEnvironment } from "../../../functions/composition/jit-authorizer.js";
-import { ENV } from "../../../functions/config/environment.js";
-import { systemClock } from "../../../functions/domain/clock.js";
-import { ConfigurationError } from "../../../functions/domain/errors.js";
-import { evaluatePolicy } from "../../../functions/domain/iam-policy.js";
+import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
+import { DynamoDbRequestReader } from "#functions/adapters/dynamodb/dynamodb-request-reader.js";
+import { toRequestItem } from "#functions/adapters/dynamodb/request-item.js";
+import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { KmsPublicKeySource } from "#functions/adapters/kms/kms-public-key-source.js";
+import { KmsTokenSigner } from "#functions/adapters/kms/kms-token-signer.js";
+import { jitAuthorizerDepsFromEnvironment } from "#functions/composition/jit-authorizer.js";
+import { ENV } from "#functions/config/environment.js";
+import { systemClock } from "#functions/domain/clock.js";
+import { ConfigurationError } from "#functions/domain/errors.js";
+import { evaluatePolicy } from "#functions/domain/iam-policy.js";
 import {
   createJitAuthorizerHandler,
   createLazyJitAuthorizer,
   handler as lambdaHandler,
-} from "../../../functions/handlers/jit-authorizer.js";
-import { issueToken } from "../../../functions/use-cases/issue-token.js";
-import { readTrustedJwks } from "../../../local/trusted-keys.js";
+} from "#functions/handlers/jit-authorizer.js";
+import { issueToken } from "#functions/use-cases/issue-token.js";
+import { readTrustedJwks } from "#local/trusted-keys.js";
 import {
   activeGrant,
   captureLogs,
@@ -31,11 +31,11 @@ import {
   restTokenEvent,
   silentLogger,
   testPolicyYaml,
-} from "../../helpers/authorizer.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
-import { startTestKms, type TestKms } from "../../helpers/kms.js";
-import { lambdaPolicyJsonFile } from "../../helpers/policy-json.js";
-import { TEST_AUDIENCE, TEST_ISSUER } from "../../helpers/tokens.js";
+} from "#test/helpers/authorizer.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
+import { startTestKms, type TestKms } from "#test/helpers/kms.js";
+import { lambdaPolicyJsonFile } from "#test/helpers/policy-json.js";
+import { TEST_AUDIENCE, TEST_ISSUER } from "#test/helpers/tokens.js";
 
 interface PolicyResult {
   policyDocument: { Statement: { Effect: string }[] };

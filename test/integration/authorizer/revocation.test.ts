@@ -1,15 +1,15 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbAuditLog } from "../../../functions/adapters/dynamodb/dynamodb-audit-log.js";
-import { DynamoDbRequestReader } from "../../../functions/adapters/dynamodb/dynamodb-request-reader.js";
-import { DynamoDbRequestRepository } from "../../../functions/adapters/dynamodb/dynamodb-request-repository.js";
-import { toRequestItem } from "../../../functions/adapters/dynamodb/request-item.js";
-import type { TableNames } from "../../../functions/adapters/dynamodb/table-definitions.js";
-import { ManualClock } from "../../../functions/domain/clock.js";
-import { createJitAuthorizerHandler } from "../../../functions/handlers/jit-authorizer.js";
-import { revokeRequest } from "../../../functions/use-cases/revoke-request.js";
-import { freePort, LOCAL_CREDENTIALS } from "../../../local/dynamodb-local.js";
+import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
+import { DynamoDbRequestReader } from "#functions/adapters/dynamodb/dynamodb-request-reader.js";
+import { DynamoDbRequestRepository } from "#functions/adapters/dynamodb/dynamodb-request-repository.js";
+import { toRequestItem } from "#functions/adapters/dynamodb/request-item.js";
+import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { ManualClock } from "#functions/domain/clock.js";
+import { createJitAuthorizerHandler } from "#functions/handlers/jit-authorizer.js";
+import { revokeRequest } from "#functions/use-cases/revoke-request.js";
+import { freePort, LOCAL_CREDENTIALS } from "#local/dynamodb-local.js";
 import {
   activeGrant,
   CountingRequestReader,
@@ -18,9 +18,9 @@ import {
   restTokenEvent,
   silentLogger,
   testPolicy,
-} from "../../helpers/authorizer.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
-import { generateTestKey, mintAccessToken, TEST_AUDIENCE, TEST_ISSUER } from "../../helpers/tokens.js";
+} from "#test/helpers/authorizer.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
+import { generateTestKey, mintAccessToken, TEST_AUDIENCE, TEST_ISSUER } from "#test/helpers/tokens.js";
 
 interface PolicyResult {
   policyDocument: { Statement: { Effect: string; Resource: string[] }[] };

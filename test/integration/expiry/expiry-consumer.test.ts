@@ -4,16 +4,16 @@ import { type DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { marshall } from "@aws-sdk/util-dynamodb";
 import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbAuditLog } from "../../../functions/adapters/dynamodb/dynamodb-audit-log.js";
-import { toRequestItem } from "../../../functions/adapters/dynamodb/request-item.js";
-import type { TableNames } from "../../../functions/adapters/dynamodb/table-definitions.js";
-import { documentClientFor } from "../../../functions/composition/expiry.js";
-import type { AccessRequest } from "../../../functions/domain/access-request.js";
-import { systemClock } from "../../../functions/domain/clock.js";
-import { createExpiryConsumerHandler } from "../../../functions/handlers/expiry-consumer.js";
-import { createTables } from "../../../local/dynamodb-local.js";
-import { startStreamPoller } from "../../../local/stream-poller.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
+import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
+import { toRequestItem } from "#functions/adapters/dynamodb/request-item.js";
+import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { documentClientFor } from "#functions/composition/expiry.js";
+import type { AccessRequest } from "#functions/domain/access-request.js";
+import { systemClock } from "#functions/domain/clock.js";
+import { createExpiryConsumerHandler } from "#functions/handlers/expiry-consumer.js";
+import { createTables } from "#local/dynamodb-local.js";
+import { startStreamPoller } from "#local/stream-poller.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
 
 interface LogLine {
   level: string;

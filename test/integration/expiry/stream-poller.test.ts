@@ -1,9 +1,9 @@
 import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import type { TableNames } from "../../../functions/adapters/dynamodb/table-definitions.js";
-import { type StreamPoller, startStreamPoller } from "../../../local/stream-poller.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
+import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { type StreamPoller, startStreamPoller } from "#local/stream-poller.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
 
 const keyOf = (r: DynamoDBRecord) => (r.dynamodb?.Keys?.requestId as { S?: string } | undefined)?.S;
 

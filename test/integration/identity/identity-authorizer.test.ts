@@ -1,15 +1,15 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { exportSPKI, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { createOidcIdentityVerifier } from "../../../functions/adapters/auth/oidc-identity-verifier.js";
-import { callerIdentityFromEvent } from "../../../functions/adapters/http/caller-identity.js";
-import { identityAuthorizerDependenciesFromEnvironment } from "../../../functions/composition/identity.js";
-import { ENV } from "../../../functions/config/environment.js";
+import { createOidcIdentityVerifier } from "#functions/adapters/auth/oidc-identity-verifier.js";
+import { callerIdentityFromEvent } from "#functions/adapters/http/caller-identity.js";
+import { identityAuthorizerDependenciesFromEnvironment } from "#functions/composition/identity.js";
+import { ENV } from "#functions/config/environment.js";
 import {
   createIdentityAuthorizerHandler,
   type IdentityAuthorizerHandler,
-} from "../../../functions/handlers/identity-authorizer.js";
-import { type OidcIssuer, startOidcIssuer } from "../../helpers/oidc-issuer.js";
+} from "#functions/handlers/identity-authorizer.js";
+import { type OidcIssuer, startOidcIssuer } from "#test/helpers/oidc-issuer.js";
 
 const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/POST/requests/r-1/approve";
 const WHOLE_STAGE = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*/*";

@@ -11,8 +11,8 @@ import {
   REQUESTS_PENDING_INDEX,
   type TableNames,
   TTL_ATTRIBUTE,
-} from "../../../functions/adapters/dynamodb/table-definitions.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
+} from "#functions/adapters/dynamodb/table-definitions.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
 
 /** The harness itself: DynamoDB Local answers, tables match the shared definitions, conditions are real. */
 describe("DynamoDB Local harness", () => {

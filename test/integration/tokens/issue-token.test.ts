@@ -12,31 +12,28 @@ import {
   jwtVerify,
 } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbAuditLog } from "../../../functions/adapters/dynamodb/dynamodb-audit-log.js";
-import { DynamoDbRequestReader } from "../../../functions/adapters/dynamodb/dynamodb-request-reader.js";
-import { toRequestItem } from "../../../functions/adapters/dynamodb/request-item.js";
-import type { TableNames } from "../../../functions/adapters/dynamodb/table-definitions.js";
-import { KmsPublicKeySource } from "../../../functions/adapters/kms/kms-public-key-source.js";
-import { KmsTokenSigner } from "../../../functions/adapters/kms/kms-token-signer.js";
-import { createDocumentClient } from "../../../functions/composition/workflow.js";
-import { ENV } from "../../../functions/config/environment.js";
-import type { AccessRequest } from "../../../functions/domain/access-request.js";
-import { ManualClock, systemClock } from "../../../functions/domain/clock.js";
-import {
-  createIssueTokenHandler,
-  handler as issueTokenLambda,
-} from "../../../functions/handlers/issue-token.js";
+import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
+import { DynamoDbRequestReader } from "#functions/adapters/dynamodb/dynamodb-request-reader.js";
+import { toRequestItem } from "#functions/adapters/dynamodb/request-item.js";
+import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { KmsPublicKeySource } from "#functions/adapters/kms/kms-public-key-source.js";
+import { KmsTokenSigner } from "#functions/adapters/kms/kms-token-signer.js";
+import { createDocumentClient } from "#functions/composition/workflow.js";
+import { ENV } from "#functions/config/environment.js";
+import type { AccessRequest } from "#functions/domain/access-request.js";
+import { ManualClock, systemClock } from "#functions/domain/clock.js";
+import { createIssueTokenHandler, handler as issueTokenLambda } from "#functions/handlers/issue-token.js";
 import {
   createWellKnownHandler,
   JWKS_PATH,
   METADATA_PATH,
   handler as wellKnownLambda,
-} from "../../../functions/handlers/well-known.js";
-import type { IssueTokenDependencies } from "../../../functions/use-cases/issue-token.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
-import { startTestKms, type TestKms } from "../../helpers/kms.js";
-import { lambdaPolicyJsonFile } from "../../helpers/policy-json.js";
-import { grantFixture, quietLogger, tokenRequestEvent, wellKnownEvent } from "../../helpers/token-issue.js";
+} from "#functions/handlers/well-known.js";
+import type { IssueTokenDependencies } from "#functions/use-cases/issue-token.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
+import { startTestKms, type TestKms } from "#test/helpers/kms.js";
+import { lambdaPolicyJsonFile } from "#test/helpers/policy-json.js";
+import { grantFixture, quietLogger, tokenRequestEvent, wellKnownEvent } from "#test/helpers/token-issue.js";
 
 const TTL_SECONDS = 900;
 

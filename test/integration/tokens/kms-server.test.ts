@@ -19,8 +19,8 @@ import {
   UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureSigningKey } from "../../../local/kms-server.js";
-import { startTestKms, type TestKms } from "../../helpers/kms.js";
+import { ensureSigningKey } from "#local/kms-server.js";
+import { startTestKms, type TestKms } from "#test/helpers/kms.js";
 
 let kms: TestKms;
 beforeAll(async () => {

@@ -7,12 +7,12 @@ import {
 } from "@aws-sdk/client-kms";
 import { base64url, calculateJwkThumbprint, compactVerify, decodeProtectedHeader, exportJWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KmsPublicKeySource } from "../../../functions/adapters/kms/kms-public-key-source.js";
-import { KmsTokenSigner, TokenSigningError } from "../../../functions/adapters/kms/kms-token-signer.js";
-import { ConfigurationError } from "../../../functions/domain/errors.js";
-import { type AccessTokenClaims, KMS_SIGNING_ALGORITHM } from "../../../functions/domain/token-claims.js";
-import type { VerificationKey } from "../../../functions/ports/public-keys.js";
-import { startTestKms, type TestKms } from "../../helpers/kms.js";
+import { KmsPublicKeySource } from "#functions/adapters/kms/kms-public-key-source.js";
+import { KmsTokenSigner, TokenSigningError } from "#functions/adapters/kms/kms-token-signer.js";
+import { ConfigurationError } from "#functions/domain/errors.js";
+import { type AccessTokenClaims, KMS_SIGNING_ALGORITHM } from "#functions/domain/token-claims.js";
+import type { VerificationKey } from "#functions/ports/public-keys.js";
+import { startTestKms, type TestKms } from "#test/helpers/kms.js";
 
 const CLAIMS: AccessTokenClaims = {
   iss: "https://jit.example.test",

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importKeys } from "../../../functions/adapters/auth/access-token-verifier.js";
-import { KmsPublicKeySource } from "../../../functions/adapters/kms/kms-public-key-source.js";
-import { trustedKeysResourceDepsFromEnvironment } from "../../../functions/composition/trusted-keys.js";
-import { ENV } from "../../../functions/config/environment.js";
-import { parseTrustedJwks } from "../../../functions/config/trusted-jwks.js";
-import { ConfigurationError } from "../../../functions/domain/errors.js";
+import { importKeys } from "#functions/adapters/auth/access-token-verifier.js";
+import { KmsPublicKeySource } from "#functions/adapters/kms/kms-public-key-source.js";
+import { trustedKeysResourceDepsFromEnvironment } from "#functions/composition/trusted-keys.js";
+import { ENV } from "#functions/config/environment.js";
+import { parseTrustedJwks } from "#functions/config/trusted-jwks.js";
+import { ConfigurationError } from "#functions/domain/errors.js";
 import {
   createTrustedKeysResourceHandler,
   MAX_TRUSTED_JWKS_BYTES,
   type TrustedKeysResourceHandler,
-} from "../../../functions/handlers/trusted-keys-resource.js";
-import { publishJwks } from "../../../functions/use-cases/publish-keys.js";
-import { silentLogger } from "../../helpers/authorizer.js";
-import { startTestKms, type TestKms } from "../../helpers/kms.js";
+} from "#functions/handlers/trusted-keys-resource.js";
+import { publishJwks } from "#functions/use-cases/publish-keys.js";
+import { silentLogger } from "#test/helpers/authorizer.js";
+import { startTestKms, type TestKms } from "#test/helpers/kms.js";
 
 let kms: TestKms;
 let handler: TrustedKeysResourceHandler;

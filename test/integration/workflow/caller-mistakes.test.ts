@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RestHandler } from "../../../functions/adapters/http/rest-handler.js";
+import type { RestHandler } from "#functions/adapters/http/rest-handler.js";
 import {
   createWorkflowHarness,
   invoke,

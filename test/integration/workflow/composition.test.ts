@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { TableNames } from "../../../functions/adapters/dynamodb/table-definitions.js";
-import { ENV } from "../../../functions/config/environment.js";
-import { handler as approveHandler } from "../../../functions/handlers/approve-request.js";
-import { handler as createHandler } from "../../../functions/handlers/create-request.js";
-import { handler as getHandler } from "../../../functions/handlers/get-request.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "../../helpers/dynamodb.js";
-import { lambdaPolicyJsonFile } from "../../helpers/policy-json.js";
-import { CapturingLogger } from "../../unit/workflow/log-capture.js";
+import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { ENV } from "#functions/config/environment.js";
+import { handler as approveHandler } from "#functions/handlers/approve-request.js";
+import { handler as createHandler } from "#functions/handlers/create-request.js";
+import { handler as getHandler } from "#functions/handlers/get-request.js";
+import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
+import { lambdaPolicyJsonFile } from "#test/helpers/policy-json.js";
+import { CapturingLogger } from "#test/unit/workflow/log-capture.js";
 import { createWorkflowHarness, invoke, proxyEvent } from "./workflow-harness.js";
 
 const alice = { sub: "alice", groups: ["engineers", "oncall"] };

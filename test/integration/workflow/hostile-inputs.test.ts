@@ -1,15 +1,15 @@
 import { DescribeTimeToLiveCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoDbAuditLog } from "../../../functions/adapters/dynamodb/dynamodb-audit-log.js";
-import { DynamoDbRequestReader } from "../../../functions/adapters/dynamodb/dynamodb-request-reader.js";
-import { DynamoDbRequestRepository } from "../../../functions/adapters/dynamodb/dynamodb-request-repository.js";
-import { MalformedRequestItemError } from "../../../functions/adapters/dynamodb/request-item.js";
-import { REQUESTS_TABLE, TTL_ATTRIBUTE } from "../../../functions/adapters/dynamodb/table-definitions.js";
-import { parsePolicy } from "../../../functions/config/load-policy.js";
-import { isGrantActive } from "../../../functions/domain/access-request.js";
-import type { Clock } from "../../../functions/domain/clock.js";
-import { createRevokeRequestHandler } from "../../../functions/handlers/revoke-request.js";
+import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
+import { DynamoDbRequestReader } from "#functions/adapters/dynamodb/dynamodb-request-reader.js";
+import { DynamoDbRequestRepository } from "#functions/adapters/dynamodb/dynamodb-request-repository.js";
+import { MalformedRequestItemError } from "#functions/adapters/dynamodb/request-item.js";
+import { REQUESTS_TABLE, TTL_ATTRIBUTE } from "#functions/adapters/dynamodb/table-definitions.js";
+import { parsePolicy } from "#functions/config/load-policy.js";
+import { isGrantActive } from "#functions/domain/access-request.js";
+import type { Clock } from "#functions/domain/clock.js";
+import { createRevokeRequestHandler } from "#functions/handlers/revoke-request.js";
 import {
   createWorkflowHarness,
   invoke,

@@ -1,12 +1,9 @@
 import { describe, expect, it } from "vitest";
-import {
-  JoseAccessTokenVerifier,
-  MAX_TOKEN_LENGTH,
-} from "../../../functions/adapters/auth/access-token-verifier.js";
-import { ManualClock } from "../../../functions/domain/clock.js";
-import type { SigningAlgorithm } from "../../../functions/domain/token-claims.js";
-import type { VerificationKey } from "../../../functions/ports/public-keys.js";
-import { T0_MS } from "../../helpers/authorizer.js";
+import { JoseAccessTokenVerifier, MAX_TOKEN_LENGTH } from "#functions/adapters/auth/access-token-verifier.js";
+import { ManualClock } from "#functions/domain/clock.js";
+import type { SigningAlgorithm } from "#functions/domain/token-claims.js";
+import type { VerificationKey } from "#functions/ports/public-keys.js";
+import { T0_MS } from "#test/helpers/authorizer.js";
 import {
   generateTestKey,
   type MintOptions,
@@ -14,7 +11,7 @@ import {
   TEST_AUDIENCE,
   TEST_ISSUER,
   type TestKey,
-} from "../../helpers/tokens.js";
+} from "#test/helpers/tokens.js";
 
 const now = Math.floor(T0_MS / 1000);
 const clock = new ManualClock(T0_MS);

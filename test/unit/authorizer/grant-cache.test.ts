@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { CachedRequestReader } from "../../../functions/adapters/grant-cache.js";
-import type { AccessRequest } from "../../../functions/domain/access-request.js";
-import { ManualClock } from "../../../functions/domain/clock.js";
-import type { RequestReader } from "../../../functions/ports/request-store.js";
+import { CachedRequestReader } from "#functions/adapters/grant-cache.js";
+import type { AccessRequest } from "#functions/domain/access-request.js";
+import { ManualClock } from "#functions/domain/clock.js";
+import type { RequestReader } from "#functions/ports/request-store.js";
 import {
   activeGrant,
   CountingRequestReader,
   InMemoryRequestReader,
   T0_MS,
-} from "../../helpers/authorizer.js";
+} from "#test/helpers/authorizer.js";
 
 function setup(maxAgeSeconds = 30, maxEntries?: number) {
   const clock = new ManualClock(T0_MS);

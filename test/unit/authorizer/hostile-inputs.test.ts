@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { base64url, calculateJwkThumbprint, exportJWK, exportSPKI, importPKCS8 } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { evaluatePolicy } from "../../../functions/domain/iam-policy.js";
-import { CLOCK_TOLERANCE_SECONDS } from "../../../functions/domain/token-claims.js";
+import { evaluatePolicy } from "#functions/domain/iam-policy.js";
+import { CLOCK_TOLERANCE_SECONDS } from "#functions/domain/token-claims.js";
 import {
   type AuthorizerHarness,
   authorizerHarness,
@@ -17,7 +17,7 @@ import {
   methodArn,
   restRequestEvent,
   restTokenEvent,
-} from "../../helpers/authorizer.js";
+} from "#test/helpers/authorizer.js";
 import {
   defaultClaims,
   encodeJson,
@@ -26,7 +26,7 @@ import {
   mintHmacToken,
   signBytes,
   type TestKey,
-} from "../../helpers/tokens.js";
+} from "#test/helpers/tokens.js";
 
 /** Every event kind must refuse the token with exactly `Unauthorized`. */
 async function expect401Everywhere(h: AuthorizerHarness, token: string): Promise<void> {

@@ -6,9 +6,9 @@ import {
   InvalidExecuteApiArnError,
   parseExecuteApiArn,
   permissionArns,
-} from "../../../functions/domain/iam-policy.js";
-import { InvalidPermissionError, permissionCoversRoute } from "../../../functions/domain/route-matching.js";
-import { API_ARN_PREFIX, methodArn } from "../../helpers/authorizer.js";
+} from "#functions/domain/iam-policy.js";
+import { InvalidPermissionError, permissionCoversRoute } from "#functions/domain/route-matching.js";
+import { API_ARN_PREFIX, methodArn } from "#test/helpers/authorizer.js";
 
 const arn = parseExecuteApiArn(methodArn("GET", "/orders/1"));
 

@@ -9,14 +9,11 @@ import {
   jwtVerify,
 } from "jose";
 import { describe, expect, it } from "vitest";
-import {
-  importKeys,
-  JoseAccessTokenVerifier,
-} from "../../../functions/adapters/auth/access-token-verifier.js";
-import { ManualClock } from "../../../functions/domain/clock.js";
-import type { VerificationKey } from "../../../functions/ports/public-keys.js";
-import { T0_MS } from "../../helpers/authorizer.js";
-import { TEST_AUDIENCE, TEST_ISSUER } from "../../helpers/tokens.js";
+import { importKeys, JoseAccessTokenVerifier } from "#functions/adapters/auth/access-token-verifier.js";
+import { ManualClock } from "#functions/domain/clock.js";
+import type { VerificationKey } from "#functions/ports/public-keys.js";
+import { T0_MS } from "#test/helpers/authorizer.js";
+import { TEST_AUDIENCE, TEST_ISSUER } from "#test/helpers/tokens.js";
 
 /** A configured key made from `jwk`, filed under its true RFC 7638 thumbprint (so only strength is wrong). */
 async function configured(jwk: JWK, alg: VerificationKey["alg"]): Promise<VerificationKey> {

@@ -1,11 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../../functions/domain/clock.js";
-import { evaluatePolicy } from "../../../functions/domain/iam-policy.js";
-import {
-  createJitAuthorizerHandler,
-  createLazyJitAuthorizer,
-} from "../../../functions/handlers/jit-authorizer.js";
-import type { PublicKeySource, VerificationKey } from "../../../functions/ports/public-keys.js";
+import { ManualClock } from "#functions/domain/clock.js";
+import { evaluatePolicy } from "#functions/domain/iam-policy.js";
+import { createJitAuthorizerHandler, createLazyJitAuthorizer } from "#functions/handlers/jit-authorizer.js";
+import type { PublicKeySource, VerificationKey } from "#functions/ports/public-keys.js";
 import {
   API_ARN_PREFIX,
   type AuthorizerHarness,
@@ -21,8 +18,8 @@ import {
   silentLogger,
   T0_MS,
   testPolicy,
-} from "../../helpers/authorizer.js";
-import { generateTestKey, mintAccessToken, TEST_AUDIENCE, TEST_ISSUER } from "../../helpers/tokens.js";
+} from "#test/helpers/authorizer.js";
+import { generateTestKey, mintAccessToken, TEST_AUDIENCE, TEST_ISSUER } from "#test/helpers/tokens.js";
 
 interface PolicyResult {
   principalId: string;

@@ -5,7 +5,7 @@ import {
   iamWildcardMatch,
   parsePermission,
   permissionCoversRoute,
-} from "../../../functions/domain/route-matching.js";
+} from "#functions/domain/route-matching.js";
 
 describe("iamWildcardMatch", () => {
   it("treats * as any run of characters, slashes and the empty run included", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseCliDuration } from "../../../cli/duration.js";
-import { UsageError } from "../../../cli/errors.js";
+import { parseCliDuration } from "#cli/duration.js";
+import { UsageError } from "#cli/errors.js";
 
 describe("parseCliDuration", () => {
   it.each([

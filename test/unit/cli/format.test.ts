@@ -6,7 +6,7 @@ import {
   formatRelative,
   formatTable,
   formatTime,
-} from "../../../cli/format.js";
+} from "#cli/format.js";
 
 interface Row {
   id: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, EXIT, UnreachableError } from "../../../cli/errors.js";
-import { apiErrorFrom, unreachable } from "../../../cli/http-client.js";
+import { ApiError, EXIT, UnreachableError } from "#cli/errors.js";
+import { apiErrorFrom, unreachable } from "#cli/http-client.js";
 
 describe("apiErrorFrom", () => {
   it("takes detail and code from an RFC 9457 problem document; 4xx exits 1", () => {

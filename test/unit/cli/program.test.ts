@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UnsecuredJWT } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Output } from "../../../cli/context.js";
-import { runCli } from "../../../cli/program.js";
-import { readProfile } from "../../../cli/session.js";
+import type { Output } from "#cli/context.js";
+import { runCli } from "#cli/program.js";
+import { readProfile } from "#cli/session.js";
 
 // These runs never reach a network: each case fails (or succeeds) before any HTTP call. A case that did
 // call out would fail differently (exit 3: the data directory below holds no endpoints.json).

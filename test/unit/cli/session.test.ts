@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../../cli/errors.js";
-import { configDir, readProfile, readProfiles, writeProfile } from "../../../cli/session.js";
+import { UsageError } from "#cli/errors.js";
+import { configDir, readProfile, readProfiles, writeProfile } from "#cli/session.js";
 
 let dir: string;
 beforeEach(() => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { startSpinner } from "../../../cli/spinner.js";
+import { startSpinner } from "#cli/spinner.js";
 
 function stream(isTTY: boolean) {
   const writes: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatDurationSeconds, parseDurationSeconds } from "../../../functions/domain/duration.js";
+import { formatDurationSeconds, parseDurationSeconds } from "#functions/domain/duration.js";
 
 describe("ISO 8601 durations", () => {
   it.each([

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadPolicyFile, parsePolicy } from "../../../functions/config/load-policy.js";
-import { configurationErrorMessage } from "../../helpers/errors.js";
+import { loadPolicyFile, parsePolicy } from "#functions/config/load-policy.js";
+import { configurationErrorMessage } from "#test/helpers/errors.js";
 
 /** A valid one-entitlement policy; each test breaks one thing in it. */
 function policyWith(entitlement: Record<string, unknown>, extra: Record<string, unknown> = {}): string {

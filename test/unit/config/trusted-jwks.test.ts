@@ -1,7 +1,7 @@
 import { type CryptoKey, calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseTrustedJwks } from "../../../functions/config/trusted-jwks.js";
-import { configurationErrorMessage } from "../../helpers/errors.js";
+import { parseTrustedJwks } from "#functions/config/trusted-jwks.js";
+import { configurationErrorMessage } from "#test/helpers/errors.js";
 
 const VAR = "JIT_TRUSTED_JWKS";
 let ec: JWK;

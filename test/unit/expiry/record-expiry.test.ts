@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { parseRequestsStreamRecord } from "../../../functions/adapters/dynamodb/requests-stream-record.js";
-import { TTL_ATTRIBUTE } from "../../../functions/adapters/dynamodb/table-definitions.js";
+import { parseRequestsStreamRecord } from "#functions/adapters/dynamodb/requests-stream-record.js";
+import { TTL_ATTRIBUTE } from "#functions/adapters/dynamodb/table-definitions.js";
 import {
   classifyRemoval,
   type RequestRemoval,
   TTL_ACTOR,
   UNKNOWN_ACTOR,
-} from "../../../functions/use-cases/record-expiry.js";
+} from "#functions/use-cases/record-expiry.js";
 
 const NOW = 1_800_000_000;
 

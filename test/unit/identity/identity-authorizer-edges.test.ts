@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { allowPolicy, wholeStageResource } from "../../../functions/adapters/auth/api-gateway-policy.js";
-import { bearerTokenFromHeaders } from "../../../functions/adapters/auth/bearer-token.js";
-import { defaultJwksUri } from "../../../functions/adapters/auth/oidc-identity-verifier.js";
-import { ConfigurationError } from "../../../functions/domain/errors.js";
+import { allowPolicy, wholeStageResource } from "#functions/adapters/auth/api-gateway-policy.js";
+import { bearerTokenFromHeaders } from "#functions/adapters/auth/bearer-token.js";
+import { defaultJwksUri } from "#functions/adapters/auth/oidc-identity-verifier.js";
+import { ConfigurationError } from "#functions/domain/errors.js";
 
 describe("wholeStageResource", () => {
   it("widens a method ARN to every method and path of its stage", () => {
@@ -81,7 +81,7 @@ describe("identity authorizer module", () => {
     const saved = { ...process.env };
     for (const k of Object.keys(process.env)) if (k.startsWith("JIT_OIDC_")) delete process.env[k];
     try {
-      const { handler } = await import("../../../functions/handlers/identity-authorizer.js");
+      const { handler } = await import("#functions/handlers/identity-authorizer.js");
       await expect(
         handler({ type: "REQUEST", methodArn: "arn:aws:execute-api:r:1:a/s/GET/x", headers: {} } as never),
       ).rejects.toBeInstanceOf(ConfigurationError);

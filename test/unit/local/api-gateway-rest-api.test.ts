@@ -1,9 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { AuthorizerResultCache, validateAuthorizerResponse } from "../../../local/api-gateway/authorizer.js";
-import type { GatewayRequest } from "../../../local/api-gateway/proxy-event.js";
-import { RestApi, type RestRoute } from "../../../local/api-gateway/rest-api.js";
-import type { RouteDefinition } from "../../../local/api-gateway/routes.js";
+import { AuthorizerResultCache, validateAuthorizerResponse } from "#local/api-gateway/authorizer.js";
+import type { GatewayRequest } from "#local/api-gateway/proxy-event.js";
+import { RestApi, type RestRoute } from "#local/api-gateway/rest-api.js";
+import type { RouteDefinition } from "#local/api-gateway/routes.js";
 
 const PREFIX = "arn:aws:execute-api:us-east-1:000000000000:api1/local";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { methodArn } from "../../../local/api-gateway/method-arn.js";
-import { buildProxyEvent, headerMaps, queryMaps } from "../../../local/api-gateway/proxy-event.js";
-import { compileRoutes, matchRoute } from "../../../local/api-gateway/routes.js";
+import { methodArn } from "#local/api-gateway/method-arn.js";
+import { buildProxyEvent, headerMaps, queryMaps } from "#local/api-gateway/proxy-event.js";
+import { compileRoutes, matchRoute } from "#local/api-gateway/routes.js";
 
 const table = compileRoutes([
   { method: "GET", resource: "/requests", target: "list" },

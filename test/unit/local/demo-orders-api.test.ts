@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { parsePolicy } from "../../../functions/config/load-policy.js";
-import { permissionCoversRoute } from "../../../functions/domain/route-matching.js";
-import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "../../../local/demo-orders-api.js";
-import { DEFAULT_CONFIG_FILE } from "../../../local/stack.js";
+import { parsePolicy } from "#functions/config/load-policy.js";
+import { permissionCoversRoute } from "#functions/domain/route-matching.js";
+import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "#local/demo-orders-api.js";
+import { DEFAULT_CONFIG_FILE } from "#local/stack.js";
 
 function event(method: string, resource: string, path: string, body: unknown = null): APIGatewayProxyEvent {
   const id = /^\/(?:orders|payments)\/([^/]+)/.exec(path)?.[1];

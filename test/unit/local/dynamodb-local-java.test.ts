@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { DynamoDbLocalError, startDynamoDbLocal } from "../../../local/dynamodb-local.js";
+import { DynamoDbLocalError, startDynamoDbLocal } from "#local/dynamodb-local.js";
 
 describe("DynamoDB Local harness without Java", () => {
   const path = process.env.PATH;

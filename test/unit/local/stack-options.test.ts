@@ -7,9 +7,9 @@ import {
   readEndpointsFile,
   removeEndpointsFile,
   writeEndpointsFile,
-} from "../../../local/endpoints-file.js";
-import { type LocalStack, resolvePorts } from "../../../local/stack.js";
-import { parseStartArguments, startBanner } from "../../../local/start.js";
+} from "#local/endpoints-file.js";
+import { type LocalStack, resolvePorts } from "#local/stack.js";
+import { parseStartArguments, startBanner } from "#local/start.js";
 
 const dirs: string[] = [];
 afterEach(() => {

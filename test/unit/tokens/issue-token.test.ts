@@ -1,14 +1,9 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { AccessRequest } from "../../../functions/domain/access-request.js";
-import { ManualClock } from "../../../functions/domain/clock.js";
-import {
-  ConflictError,
-  ExpiredError,
-  ForbiddenError,
-  NotFoundError,
-} from "../../../functions/domain/errors.js";
-import { type IssueTokenDependencies, issueToken } from "../../../functions/use-cases/issue-token.js";
+import type { AccessRequest } from "#functions/domain/access-request.js";
+import { ManualClock } from "#functions/domain/clock.js";
+import { ConflictError, ExpiredError, ForbiddenError, NotFoundError } from "#functions/domain/errors.js";
+import { type IssueTokenDependencies, issueToken } from "#functions/use-cases/issue-token.js";
 import {
   generateLocalKey,
   grantFixture,
@@ -17,7 +12,7 @@ import {
   LocalKeySigner,
   MemoryAuditLog,
   MemoryRequests,
-} from "../../helpers/token-issue.js";
+} from "#test/helpers/token-issue.js";
 
 const NOW_MS = Date.UTC(2026, 10, 29, 12, 0, 0, 250);
 const NOW_S = Math.floor(NOW_MS / 1000);

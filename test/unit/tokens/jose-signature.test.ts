@@ -4,7 +4,7 @@ import {
   ES256_SIGNATURE_BYTES,
   joseSignatureFromKms,
   SignatureEncodingError,
-} from "../../../functions/adapters/kms/jose-signature.js";
+} from "#functions/adapters/kms/jose-signature.js";
 
 /** P-256 group order n (SEC 2 §2.4.2). */
 const P256_N = Buffer.from("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", "hex");

@@ -1,18 +1,15 @@
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../../functions/domain/clock.js";
-import {
-  createIssueTokenHandler,
-  handler as issueTokenLambda,
-} from "../../../functions/handlers/issue-token.js";
+import { ManualClock } from "#functions/domain/clock.js";
+import { createIssueTokenHandler, handler as issueTokenLambda } from "#functions/handlers/issue-token.js";
 import {
   createWellKnownHandler,
   JWKS_PATH,
   METADATA_PATH,
   handler as wellKnownLambda,
-} from "../../../functions/handlers/well-known.js";
-import type { IssueTokenDependencies } from "../../../functions/use-cases/issue-token.js";
-import { authorizationServerMetadata, publishJwks } from "../../../functions/use-cases/publish-keys.js";
+} from "#functions/handlers/well-known.js";
+import type { IssueTokenDependencies } from "#functions/use-cases/issue-token.js";
+import { authorizationServerMetadata, publishJwks } from "#functions/use-cases/publish-keys.js";
 import {
   generateLocalKey,
   grantFixture,
@@ -25,7 +22,7 @@ import {
   StaticKeySource,
   tokenRequestEvent,
   wellKnownEvent,
-} from "../../helpers/token-issue.js";
+} from "#test/helpers/token-issue.js";
 
 const NOW_MS = Date.UTC(2026, 10, 29, 12, 0, 0);
 let current: LocalKey;

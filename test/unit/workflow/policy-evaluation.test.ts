@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { parsePolicy } from "../../../functions/config/load-policy.js";
-import type { Entitlement } from "../../../functions/config/policy.js";
-import { ForbiddenError, ValidationError } from "../../../functions/domain/errors.js";
-import { newAccessRequest } from "../../../functions/domain/new-request.js";
+import { parsePolicy } from "#functions/config/load-policy.js";
+import { ForbiddenError, ValidationError } from "#functions/domain/errors.js";
+import { newAccessRequest } from "#functions/domain/new-request.js";
+import type { Entitlement } from "#functions/domain/policy.js";
 import {
   checkJustificationAndTicket,
   MAX_REQUESTABLE_DURATION_SECONDS,
   maybeSameIdentity,
   resolveDuration,
-} from "../../../functions/domain/policy-evaluation.js";
+} from "#functions/domain/policy-evaluation.js";
 
 const policy = parsePolicy(
   `

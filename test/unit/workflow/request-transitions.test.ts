@@ -1,15 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { parsePolicy } from "../../../functions/config/load-policy.js";
-import type { Entitlement } from "../../../functions/config/policy.js";
-import type { AccessRequest } from "../../../functions/domain/access-request.js";
-import { newAccessRequest } from "../../../functions/domain/new-request.js";
+import { parsePolicy } from "#functions/config/load-policy.js";
+import type { AccessRequest } from "#functions/domain/access-request.js";
+import { newAccessRequest } from "#functions/domain/new-request.js";
+import type { Entitlement } from "#functions/domain/policy.js";
 import {
   approveRequest,
   cancelRequest,
   denyRequest,
   grantWindow,
   revokeRequest,
-} from "../../../functions/domain/request-transitions.js";
+} from "#functions/domain/request-transitions.js";
 
 const policy = parsePolicy(
   `

@@ -1,18 +1,18 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { IDENTITY_CONTEXT } from "../../../functions/adapters/http/caller-identity.js";
-import { createRestHandler, lazyHandler } from "../../../functions/adapters/http/rest-handler.js";
-import { ConflictError } from "../../../functions/domain/errors.js";
-import { handler as approveRequest } from "../../../functions/handlers/approve-request.js";
-import { handler as cancelRequest } from "../../../functions/handlers/cancel-request.js";
-import { handler as createRequest } from "../../../functions/handlers/create-request.js";
-import { handler as denyRequest } from "../../../functions/handlers/deny-request.js";
-import { handler as getAuditTrail } from "../../../functions/handlers/get-audit-trail.js";
-import { handler as getRequest } from "../../../functions/handlers/get-request.js";
-import { handler as listEntitlements } from "../../../functions/handlers/list-entitlements.js";
-import { handler as listRequests } from "../../../functions/handlers/list-requests.js";
-import { handler as revokeRequest } from "../../../functions/handlers/revoke-request.js";
+import { IDENTITY_CONTEXT } from "#functions/adapters/http/caller-identity.js";
+import { createRestHandler, lazyHandler } from "#functions/adapters/http/rest-handler.js";
+import { ConflictError } from "#functions/domain/errors.js";
+import { handler as approveRequest } from "#functions/handlers/approve-request.js";
+import { handler as cancelRequest } from "#functions/handlers/cancel-request.js";
+import { handler as createRequest } from "#functions/handlers/create-request.js";
+import { handler as denyRequest } from "#functions/handlers/deny-request.js";
+import { handler as getAuditTrail } from "#functions/handlers/get-audit-trail.js";
+import { handler as getRequest } from "#functions/handlers/get-request.js";
+import { handler as listEntitlements } from "#functions/handlers/list-entitlements.js";
+import { handler as listRequests } from "#functions/handlers/list-requests.js";
+import { handler as revokeRequest } from "#functions/handlers/revoke-request.js";
 import { CapturingLogger } from "./log-capture.js";
 
 // Importing these modules must neither throw nor touch the network, whatever the environment.
