@@ -39,7 +39,7 @@ export interface AuthorizationServerMetadata {
 }
 
 /** Where the project documents its token profile. */
-export const SERVICE_DOCUMENTATION_URL = "https://github.com/jit-access/jit-access#access-tokens";
+export const SERVICE_DOCUMENTATION_URL = "https://github.com/jit-access/jit-access/blob/main/docs/tokens.md";
 
 /**
  * RFC 8414 §2 metadata for `issuer`: `issuer`, `jwks_uri` (`${issuer}/.well-known/jwks.json`),
