@@ -25,7 +25,7 @@ function linkTargets(source: string): string[] {
   const targets: string[] = [];
   const walk = (tokens: ReturnType<typeof markdown.parse>) => {
     for (const token of tokens) {
-      if (token.type === "link_open") targets.push(token.attrGet("href") ?? "");
+      if (token.type === "link_open") targets.push(String(token.attrGet("href") ?? ""));
       if (token.children) walk(token.children);
     }
   };
