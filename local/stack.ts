@@ -16,7 +16,7 @@ import { RestApi, type RestApiAccessLog, type RestRoute } from "./api-gateway/re
 import type { RouteDefinition } from "./api-gateway/routes.js";
 import { DEFAULT_BODY_LIMIT_BYTES, PortInUseError, serveRestApi } from "./api-gateway/server.js";
 import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "./demo-orders-api.js";
-import { DEV_IDP_CLIENT_ID, startDevIdp } from "./dev-idp.js";
+import { startDevIdp } from "./dev-idp.js";
 import { createTables, freePort, localDynamoDbClient, startDynamoDbLocal } from "./dynamodb-local.js";
 import { type Endpoints, removeEndpointsFile, writeEndpointsFile } from "./endpoints-file.js";
 import { ensureSigningKey, type LocalSigningKey, startKmsServer } from "./kms-server.js";
@@ -29,10 +29,10 @@ export const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const DEFAULT_CONFIG_FILE = join(PROJECT_ROOT, "config", "example.yaml");
 /** Data directory used when none is given. */
 export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, ".data");
-/** First of the five loopback ports the stack uses by default. */
+/** First of the consecutive loopback ports the stack uses by default. */
 export const DEFAULT_PORT_BASE = 4000;
 /** Port offsets from the port base, in the order the stack lists them. */
-export const PORT_OFFSETS = { jitApi: 0, demoApi: 1, idp: 2, kms: 3, dynamodb: 4 } as const;
+export const PORT_OFFSETS = { jitApi: 0, demoApi: 1, idp: 2, kms: 3, dynamodb: 4, console: 5 } as const;
 /** Default grant-read cache of the JIT authorizer locally, seconds (`JIT_REVOCATION_CACHE_SECONDS`). */
 export const DEFAULT_REVOCATION_CACHE_SECONDS = 5;
 /** Default API Gateway authorizer result cache TTL locally, seconds. */
@@ -65,7 +65,7 @@ export interface LocalStackOptions {
   /** Keep nothing: DynamoDB and keys in memory, endpoints.json in a temporary directory removed on stop. */
   inMemory?: boolean;
   /**
-   * First of five consecutive ports (JIT API, demo API, IdP, KMS, DynamoDB Local); default 4000.
+   * First of the consecutive ports (JIT API, demo API, IdP, KMS, DynamoDB Local, console); default 4000.
    * 0 picks free ports for all of them (tests).
    */
   portBase?: number;
@@ -82,6 +82,8 @@ export interface LocalStackOptions {
   authorizerCacheSeconds?: number;
   /** Largest request body the emulator accepts, bytes; default 256 KiB. */
   bodyLimitBytes?: number;
+  /** Lifetime of the development IdP's ID tokens, seconds; default one hour. */
+  identityTokenTtlSeconds?: number;
   /** Powertools log level of the handlers (`POWERTOOLS_LOG_LEVEL`); default `WARN`. */
   logLevel?: string;
   /** Called for every request either API served (for an access log). */
@@ -102,8 +104,13 @@ export interface LocalStack {
   policy: Policy;
   tables: TableNames;
   signingKey: LocalSigningKey;
-  /** `aud` of the dev IdP's identity tokens. */
-  idpClientId: string;
+  /** Client ids of the development IdP (`aud` of its ID tokens): the CLI's and the console's. */
+  idpClientIds: { cli: string; console: string };
+  /**
+   * Origin of the web console (`http://127.0.0.1:PORT`, port base + 5): the development IdP's console
+   * client redirects to `{consoleOrigin}/callback` and its token endpoint answers CORS for this origin.
+   */
+  consoleOrigin: string;
   /** Audience the demo API accepts. */
   demoAudience: string;
   revocationCacheSeconds: number;
@@ -174,6 +181,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamodbPort = external ? 0 : ports.dynamodb === 0 ? await freePort() : ports.dynamodb;
     const dynamodbEndpoint = external ? external.endpoint : `http://127.0.0.1:${dynamodbPort}`;
     const tables = external ? external.tables : DEFAULT_TABLE_NAMES;
+    const consolePort = ports.console === 0 ? await freePort() : ports.console;
+    const consoleOrigin = `http://127.0.0.1:${consolePort}`;
     dynamoReady = (async () => {
       if (!external) {
         const db = await startDynamoDbLocal({
@@ -209,7 +218,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           groupsClaim: policy.identity.groupsClaim,
           port: ports.idp,
           keyFile: inMemory ? undefined : join(dataDir, "dev-idp", "signing-key.json"),
-          clientId: DEV_IDP_CLIENT_ID,
+          consoleOrigin,
+          ...(options.identityTokenTtlSeconds === undefined
+            ? {}
+            : { tokenTtlSeconds: options.identityTokenTtlSeconds }),
         });
         cleanups.push(() => idp.stop());
         return idp;
@@ -285,7 +297,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.audience]: DEMO_API_AUDIENCE,
       [ENV.revocationCacheSeconds]: String(revocationCacheSeconds),
       [ENV.oidcIssuer]: idp.issuer,
-      [ENV.oidcAudience]: idp.clientId,
+      [ENV.oidcClientIds]: `${idp.cliClientId},${idp.consoleClientId}`,
       [ENV.oidcGroupsClaim]: policy.identity.groupsClaim,
       [ENV.oidcJwksUri]: idp.jwksUri,
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
@@ -334,7 +346,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       policy,
       tables,
       signingKey,
-      idpClientId: idp.clientId,
+      idpClientIds: { cli: idp.cliClientId, console: idp.consoleClientId },
+      consoleOrigin,
       demoAudience: DEMO_API_AUDIENCE,
       revocationCacheSeconds,
       authorizerCacheSeconds,
@@ -360,9 +373,10 @@ export function resolvePorts(
   options: Pick<LocalStackOptions, "portBase" | "ports">,
 ): Record<keyof typeof PORT_OFFSETS, number> {
   const base = options.portBase ?? DEFAULT_PORT_BASE;
-  if (!Number.isInteger(base) || base < 0 || (base !== 0 && base + 4 > 65_535) || (base > 0 && base < 1024)) {
+  const highest = 65_535 - Math.max(...Object.values(PORT_OFFSETS));
+  if (!Number.isInteger(base) || base < 0 || (base !== 0 && base > highest) || (base > 0 && base < 1024)) {
     throw new RangeError(
-      `port base must be 0 (free ports) or a whole number from 1024 to 65531, got ${base}`,
+      `port base must be 0 (free ports) or a whole number from 1024 to ${highest}, got ${base}`,
     );
   }
   const out = {} as Record<keyof typeof PORT_OFFSETS, number>;

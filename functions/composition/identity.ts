@@ -23,7 +23,7 @@ export interface IdentityAuthorizerDependencies {
 
 /**
  * Builds the identity authorizer's dependencies from the Lambda environment, once per cold start
- * (`JIT_OIDC_ISSUER`, `JIT_OIDC_AUDIENCE`, `JIT_OIDC_GROUPS_CLAIM`, optional `JIT_OIDC_JWKS_URI`).
+ * (`JIT_OIDC_ISSUER`, `JIT_OIDC_CLIENT_IDS`, `JIT_OIDC_GROUPS_CLAIM`, optional `JIT_OIDC_JWKS_URI`).
  * The JWKS is fetched lazily by the first verification, never here.
  * @throws ConfigurationError naming each missing or invalid variable.
  */
@@ -34,7 +34,7 @@ export function identityAuthorizerDependenciesFromEnvironment(
   return {
     verifier: createOidcIdentityVerifier({
       issuer: config[ENV.oidcIssuer],
-      audience: config[ENV.oidcAudience],
+      clientIds: config[ENV.oidcClientIds],
       groupsClaim: config[ENV.oidcGroupsClaim],
       jwksUri: config[ENV.oidcJwksUri],
     }),

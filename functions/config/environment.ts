@@ -29,9 +29,12 @@ export const ENV = {
   audience: "JIT_AUDIENCE",
   /** Seconds a grant read is cached by the JIT authorizer; with the API Gateway cache TTL it bounds revocation. */
   revocationCacheSeconds: "JIT_REVOCATION_CACHE_SECONDS",
-  /** Identity authorizer: the OIDC issuer, the audience (client id) and the claim holding groups. */
+  /**
+   * Identity authorizer: the OIDC issuer, the accepted client ids (`aud`: console and CLI, comma-separated)
+   * and the claim holding groups.
+   */
   oidcIssuer: "JIT_OIDC_ISSUER",
-  oidcAudience: "JIT_OIDC_AUDIENCE",
+  oidcClientIds: "JIT_OIDC_CLIENT_IDS",
   oidcGroupsClaim: "JIT_OIDC_GROUPS_CLAIM",
   /** Optional JWKS URL; default `<issuer>/.well-known/jwks.json`. */
   oidcJwksUri: "JIT_OIDC_JWKS_URI",
@@ -93,7 +96,7 @@ export const TrustedKeysResourceEnvironmentSchema = z.object({
 /** Identity authorizer of the JIT API. */
 export const IdentityAuthorizerEnvironmentSchema = z.object({
   [ENV.oidcIssuer]: z.url(),
-  [ENV.oidcAudience]: nonEmpty,
+  [ENV.oidcClientIds]: csv,
   [ENV.oidcGroupsClaim]: nonEmpty,
   [ENV.oidcJwksUri]: optionalUrl,
 });

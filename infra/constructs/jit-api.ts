@@ -307,7 +307,7 @@ export class JitApi extends Construct {
     const identity = make("identity-authorizer", "JIT API identity authorizer (OIDC ID tokens)", false);
     identity.setEnvironment({
       [ENV.oidcIssuer]: props.identity.issuer,
-      [ENV.oidcAudience]: props.identity.audience,
+      [ENV.oidcClientIds]: props.identity.audience,
       [ENV.oidcGroupsClaim]: props.identity.groupsClaim,
     });
     return fns;

@@ -54,12 +54,15 @@ export interface IdentityVerifier {
   verify(token: string): Promise<CallerIdentity>;
 }
 
-/** Settings of {@link createOidcIdentityVerifier}. `issuer` and `audience` have no defaults on purpose. */
+/** Settings of {@link createOidcIdentityVerifier}. `issuer` and `clientIds` have no defaults on purpose. */
 export interface OidcIdentityVerifierOptions {
   /** Expected `iss`, compared exactly (e.g. `https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc`). */
   issuer: string;
-  /** Expected `aud`: the OIDC client id (for Cognito, the app client id). */
-  audience: string;
+  /**
+   * Accepted `aud` values: the OIDC client ids of the console and the CLI (for Cognito, the app client ids).
+   * A token is accepted when its `aud` names one of them.
+   */
+  clientIds: readonly string[];
   /** Claim holding the groups; default {@link DEFAULT_GROUPS_CLAIM}. */
   groupsClaim?: string;
   /** JWKS URL; default `<issuer>/.well-known/jwks.json` (where Cognito publishes it). */
@@ -84,8 +87,8 @@ export function defaultJwksUri(issuer: string): string {
  * start so the JWKS cache lives as long as the container.
  *
  * Accepted: a JWS signed with RS256 or ES256 by a key in the issuer's JWKS, `iss` = issuer, `aud` contains
- * the audience (if `aud` lists several, `azp` must be present; if `azp` is present it must equal the
- * audience), `exp` in the future and `nbf` (if any) passed, both within
+ * one of the client ids (if `aud` lists several, `azp` must be present; if `azp` is present it must be one of
+ * the client ids and in `aud`; OpenID Connect Core 1.0 §3.1.3.7 items 3-5), `exp` in the future and `nbf` (if any) passed, both within
  * {@link IDENTITY_CLOCK_TOLERANCE_SECONDS}; `sub` and `iat` present; `token_use`, when present (Cognito),
  * is `"id"`. Cognito access tokens carry `client_id` and no `aud`, so they already fail the audience check;
  * the `token_use` rule refuses them by name as well. RFC 9068 access tokens (`typ: at+jwt`, such as our own
@@ -95,6 +98,8 @@ export function defaultJwksUri(issuer: string): string {
  * the token, because guessing (a space-separated string, a single value) could grant a group by accident.
  */
 export function createOidcIdentityVerifier(options: OidcIdentityVerifierOptions): IdentityVerifier {
+  if (options.clientIds.length === 0) throw new TypeError("clientIds must name at least one client id");
+  const clientIds = new Set(options.clientIds);
   const groupsClaim = options.groupsClaim ?? DEFAULT_GROUPS_CLAIM;
   const keys = createRemoteJWKSet(new URL(options.jwksUri ?? defaultJwksUri(options.issuer)), {
     cacheMaxAge: options.jwks?.cacheMaxAgeMs,
@@ -109,7 +114,7 @@ export function createOidcIdentityVerifier(options: OidcIdentityVerifierOptions)
       try {
         const result = await jwtVerify(token, keys, {
           issuer: options.issuer,
-          audience: options.audience,
+          audience: [...clientIds],
           algorithms: [...IDENTITY_TOKEN_ALGORITHMS],
           clockTolerance: IDENTITY_CLOCK_TOLERANCE_SECONDS,
           requiredClaims: ["sub", "exp", "iat"],
@@ -126,7 +131,10 @@ export function createOidcIdentityVerifier(options: OidcIdentityVerifierOptions)
         throw new IdentityTokenRejectedError("wrong_token_use");
       }
       const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
-      if (payload.azp !== undefined && payload.azp !== options.audience) {
+      if (
+        payload.azp !== undefined &&
+        (typeof payload.azp !== "string" || !clientIds.has(payload.azp) || !audiences.includes(payload.azp))
+      ) {
         throw new IdentityTokenRejectedError("invalid_authorized_party");
       }
       if (audiences.length > 1 && payload.azp === undefined) {

@@ -71,7 +71,7 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
     log = recordingLogger();
     const deps = identityAuthorizerDependenciesFromEnvironment({
       [ENV.oidcIssuer]: idp.issuer,
-      [ENV.oidcAudience]: idp.audience,
+      [ENV.oidcClientIds]: idp.audience,
       [ENV.oidcGroupsClaim]: idp.groupsClaim,
       ...env,
     });
@@ -99,6 +99,20 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
       ]);
       expect(identityFromResult(result)).toEqual({ sub: "alice-sub", groups: ["engineers", "on call/eu"] });
       expect(Object.values(result.context ?? {}).every((v) => typeof v === "string")).toBe(true);
+    });
+
+    it("accepts ID tokens whose aud is either client id (console or CLI), and no other", async () => {
+      freshAuthorizer({ [ENV.oidcClientIds]: "jit-console, jit-cli" });
+      for (const aud of ["jit-console", "jit-cli"]) {
+        const result = await authorize(bearer(await idp.mintIdToken({ sub: `via-${aud}`, aud })));
+        expect(result.principalId).toBe(`via-${aud}`);
+      }
+      await expectUnauthorized(bearer(await idp.mintIdToken({ sub: "x", aud: "jit-other" })));
+      await expectUnauthorized(
+        bearer(
+          await idp.mintIdToken({ sub: "x", aud: ["jit-cli", "jit-other"], claims: { azp: "jit-other" } }),
+        ),
+      );
     });
 
     it("treats a missing groups claim as no groups", async () => {
@@ -130,7 +144,7 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
       try {
         const deps = identityAuthorizerDependenciesFromEnvironment({
           [ENV.oidcIssuer]: ecIdp.issuer,
-          [ENV.oidcAudience]: ecIdp.audience,
+          [ENV.oidcClientIds]: ecIdp.audience,
           [ENV.oidcGroupsClaim]: ecIdp.groupsClaim,
         });
         const result = await createIdentityAuthorizerHandler(deps)(
@@ -314,7 +328,7 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
       const down = await startOidcIssuer();
       const deps = identityAuthorizerDependenciesFromEnvironment({
         [ENV.oidcIssuer]: down.issuer,
-        [ENV.oidcAudience]: down.audience,
+        [ENV.oidcClientIds]: down.audience,
         [ENV.oidcGroupsClaim]: down.groupsClaim,
       });
       const token = await down.mintIdToken({ sub: "x" });
@@ -342,7 +356,10 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
       const rotating = await startOidcIssuer();
       try {
         vi.useFakeTimers({ toFake: ["Date"] });
-        const verifier = createOidcIdentityVerifier({ issuer: rotating.issuer, audience: rotating.audience });
+        const verifier = createOidcIdentityVerifier({
+          issuer: rotating.issuer,
+          clientIds: [rotating.audience],
+        });
         log = recordingLogger();
         authorize = createIdentityAuthorizerHandler({ verifier, logger: log.logger });
         expect((await authorize(bearer(await rotating.mintIdToken({ sub: "old-key" })))).principalId).toBe(

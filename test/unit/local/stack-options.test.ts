@@ -76,24 +76,33 @@ describe("npm start arguments", () => {
 });
 
 describe("local stack ports", () => {
-  it("lays the five services out from the port base", () => {
+  it("lays the services out from the port base, the console at base + 5", () => {
     expect(resolvePorts({ portBase: 4000 })).toEqual({
       jitApi: 4000,
       demoApi: 4001,
       idp: 4002,
       kms: 4003,
       dynamodb: 4004,
+      console: 4005,
     });
   });
 
   it("uses free ports for every service with base 0, and explicit ports over the base", () => {
-    expect(resolvePorts({ portBase: 0 })).toEqual({ jitApi: 0, demoApi: 0, idp: 0, kms: 0, dynamodb: 0 });
+    expect(resolvePorts({ portBase: 0 })).toEqual({
+      jitApi: 0,
+      demoApi: 0,
+      idp: 0,
+      kms: 0,
+      dynamodb: 0,
+      console: 0,
+    });
     expect(resolvePorts({ portBase: 0, ports: { jitApi: 4100 } }).jitApi).toBe(4100);
   });
 
   it("refuses a privileged or overflowing port base", () => {
     expect(() => resolvePorts({ portBase: 80 })).toThrow(RangeError);
-    expect(() => resolvePorts({ portBase: 65_533 })).toThrow(RangeError);
+    expect(() => resolvePorts({ portBase: 65_531 })).toThrow(RangeError);
+    expect(resolvePorts({ portBase: 65_530 }).console).toBe(65_535);
   });
 });
 
