@@ -1,5 +1,5 @@
-import { DynamoDbAuditLog } from "../adapters/dynamodb/dynamodb-audit-log.js";
 import { DynamoDbRequestReader } from "../adapters/dynamodb/dynamodb-request-reader.js";
+import { DynamoDbTokenIssueLog } from "../adapters/dynamodb/dynamodb-token-issue-log.js";
 import { createKmsClient } from "../adapters/kms/kms-client.js";
 import { KmsPublicKeySource } from "../adapters/kms/kms-public-key-source.js";
 import { KmsTokenSigner } from "../adapters/kms/kms-token-signer.js";
@@ -31,7 +31,7 @@ export function issueTokenDepsFromEnvironment(env: NodeJS.ProcessEnv = process.e
   const keyId = config[ENV.signingKeyId];
   return {
     requests: new DynamoDbRequestReader(documents, config[ENV.requestsTable]),
-    audit: new DynamoDbAuditLog(documents, config[ENV.auditTable]),
+    audit: new DynamoDbTokenIssueLog(documents, config[ENV.auditTable], config[ENV.requestsTable]),
     signer: new KmsTokenSigner({
       client: kms,
       keyId,

@@ -79,7 +79,7 @@ export class ConflictError extends JitError {
   constructor(
     message: string,
     code: "conflict" | "invalid_state" | "already_approved" = "conflict",
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
     super(code, message, options);
   }

@@ -126,6 +126,14 @@ export function approveRequest(args: {
           : `: approvers are members of ${entitlement.approverGroups.map((g) => `"${g}"`).join(", ")}.`),
     );
   }
+  if (request.status === "APPROVED") {
+    // A late approver (H29): the request reached its approvals without them; not a state error of theirs.
+    throw new ConflictError(
+      `Request ${request.requestId} is already ${effectiveStatus(request, nowMs)}; ` +
+        "it had all the approvals it needs before yours.",
+      "already_approved",
+    );
+  }
   assertPending(request, nowMs, "approved");
   if (request.approvals.some((a) => maybeSameIdentity(a.approver, actor.sub))) {
     throw new ConflictError(

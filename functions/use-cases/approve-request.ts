@@ -1,6 +1,9 @@
 import type { AccessRequest } from "../domain/access-request.js";
+import { ConflictError, isJitError } from "../domain/errors.js";
 import type { Actor } from "../domain/policy-evaluation.js";
 import { approveRequest as approveTransition } from "../domain/request-transitions.js";
+import { isLostRace, jitterDelay, MAX_LOST_RACE_ATTEMPTS } from "./lost-race-retry.js";
+import { toRequestView } from "./request-view.js";
 import { entitlementOf, loadRequest, type WorkflowDeps } from "./workflow-deps.js";
 
 /** The request after the action, and whether it became APPROVED with this approval. */
@@ -10,10 +13,18 @@ export interface ApproveResult {
 }
 
 /**
- * `POST /requests/{id}/approve`: records the caller's approval; APPROVED once `minApprovals` distinct
- * approvers (never the requester) agree. Resolves only after the change and its audit event are stored.
+ * `POST /requests/{id}/approve`: records the caller's approval; APPROVED once the entitlement's rule is
+ * met by distinct approvers (never the requester). Resolves only after the change and its audit event are
+ * stored.
+ *
+ * Approvals by distinct approvers commute (H29): when another transition wins the optimistic-lock race,
+ * the request is read again and, while it is still PENDING and the caller still a valid approver who has
+ * not approved yet, the approval is retried (bounded by {@link MAX_LOST_RACE_ATTEMPTS}, with jitter). Every
+ * check runs again on each attempt, so approve against deny, cancel or revoke keeps one winner.
  * @throws NotFoundError (404); ForbiddenError `self_approval` / `forbidden` (403); ExpiredError (410);
- *   ConflictError `invalid_state` / `already_approved` / `conflict` (409, also for a lost race).
+ *   ConflictError `already_approved` (409, with `request`: the request as it now stands) when the request
+ *   was APPROVED before this approval or already holds it; `invalid_state` (409) when it was denied,
+ *   cancelled or revoked; `conflict` (409) when the retries ran out.
  */
 export async function approveRequest(
   deps: WorkflowDeps,
@@ -21,14 +32,27 @@ export async function approveRequest(
   requestId: string,
   input: { comment?: string },
 ): Promise<ApproveResult> {
-  const request = await loadRequest(deps, requestId);
-  const t = approveTransition({
-    request,
-    entitlement: entitlementOf(deps, request),
-    actor,
-    nowMs: deps.clock.nowMs(),
-    comment: input.comment,
-  });
-  await deps.requests.transition(t);
-  return { request: t.after, approved: t.after.status === "APPROVED" };
+  for (let attempt = 1; ; attempt++) {
+    const request = await loadRequest(deps, requestId);
+    try {
+      const t = approveTransition({
+        request,
+        entitlement: entitlementOf(deps, request),
+        actor,
+        nowMs: deps.clock.nowMs(),
+        comment: input.comment,
+      });
+      await deps.requests.transition(t);
+      return { request: t.after, approved: t.after.status === "APPROVED" };
+    } catch (err) {
+      if (isJitError(err) && err.code === "already_approved") {
+        throw new ConflictError(err.message, "already_approved", {
+          cause: err,
+          details: { request: toRequestView(request, deps.policy, deps.clock.nowMs()) },
+        });
+      }
+      if (!isLostRace(err) || attempt >= MAX_LOST_RACE_ATTEMPTS) throw err;
+    }
+    await jitterDelay(attempt);
+  }
 }

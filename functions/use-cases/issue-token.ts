@@ -10,14 +10,16 @@ import {
   CLIENT_ID,
   REQUEST_ID_CLAIM,
 } from "../domain/token-claims.js";
-import type { AuditLog } from "../ports/audit-log.js";
 import type { RequestReader } from "../ports/request-store.js";
 import type { TokenSigner } from "../ports/signer.js";
+import type { TokenIssueLog } from "../ports/token-issue-log.js";
+import { isLostRace, jitterDelay, MAX_LOST_RACE_ATTEMPTS } from "./lost-race-retry.js";
 
 /** What token issue needs. */
 export interface IssueTokenDependencies {
   requests: RequestReader;
-  audit: AuditLog;
+  /** The audit trail; `TOKEN_ISSUED` is stored in one transaction with a check of the grant. */
+  audit: TokenIssueLog;
   signer: TokenSigner;
   clock: Clock;
   /** `iss` of every token: the JIT API base URL (`JIT_ISSUER`). */
@@ -51,8 +53,11 @@ export interface IssuedToken {
  * `exp = min(iat + tokenTtl, expiresAt)` (so `exp` never outlives the grant, H21), unique `jti`,
  * `client_id`, `scope` (entitlement id), `jit_request_id`, and `jit_break_glass` only when true.
  * The token is signed first and then recorded in the audit trail (`TOKEN_ISSUED` with `jti`, `iat`, `exp`,
- * `kid`, never the token); if the record fails, the token is not returned, so every token handed out is
- * audited.
+ * `kid`, never the token) in one transaction with a check that the grant is still APPROVED at the version
+ * read and before `expiresAt` (H30); if the record fails, the token is not returned, so every token handed
+ * out is audited and none is handed out once a revoke has committed. When the record loses a race (the
+ * grant changed, or a concurrent issue recorded a later time), the grant is read again and, while it is
+ * still active, the record is retried with a fresh time (bounded, with jitter); a revoked grant gets 409.
  *
  * @param input.requestId the grant's request id; @param input.callerSub the verified caller's `sub`.
  * @throws NotFoundError (404) unknown id; ForbiddenError (403) caller is not the requester;
@@ -99,15 +104,29 @@ export async function issueToken(
   };
   const signed = await deps.signer.sign(claims, { typ: ACCESS_TOKEN_TYPE });
 
-  const at = new Date(nowMs).toISOString();
-  await deps.audit.append({
-    requestId: request.requestId,
-    eventId: auditEventId(at, `TOKEN_ISSUED#${jti}`),
-    action: "TOKEN_ISSUED",
-    actor: input.callerSub,
-    at,
-    details: { jti, iat, exp, kid: signed.kid },
-  });
+  let grant = request;
+  for (let attempt = 1; ; attempt++) {
+    // The time of the record, read just before it: the later it is read, the fewer concurrent records it loses to.
+    const at = new Date(deps.clock.nowMs()).toISOString();
+    try {
+      await deps.audit.appendTokenIssued(grant, {
+        requestId: grant.requestId,
+        eventId: auditEventId(at, `TOKEN_ISSUED#${jti}`),
+        action: "TOKEN_ISSUED",
+        actor: input.callerSub,
+        at,
+        details: { jti, iat, exp, kid: signed.kid },
+      });
+      break;
+    } catch (err) {
+      if (!isLostRace(err) || attempt >= MAX_LOST_RACE_ATTEMPTS) throw err;
+    }
+    await jitterDelay(attempt);
+    const latest = await deps.requests.get(input.requestId, { consistentRead: true });
+    if (latest === undefined) throw new NotFoundError(`No request with id ${input.requestId}.`);
+    assertActive(latest, deps.clock.nowMs());
+    grant = latest;
+  }
   return { accessToken: signed.token, tokenType: "Bearer", expiresIn: exp - iat, jti, exp, kid: signed.kid };
 }
 

@@ -295,7 +295,9 @@ export class JitApi extends Construct {
     }
 
     const issue = make("issue-token", "POST /requests/{id}/token: sign an access token with KMS", true);
-    issue.useRequestsTable(requestsTable, ["dynamodb:GetItem"]);
+    // Read the grant, then one TransactWriteItems: conditional Update of the grant's latest-token time
+    // (nothing else) + audit Put of TOKEN_ISSUED.
+    issue.useRequestsTable(requestsTable, ["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     issue.useAuditTable(auditTable, ["dynamodb:PutItem"]);
     issue.useSigningKey(props.signingKeyArn);
     issue.setEnvironment({ [ENV.issuer]: this.issuer });

@@ -6,10 +6,10 @@ import type { AccessRequest } from "#functions/domain/access-request.js";
 import type { AuditEvent } from "#functions/domain/audit-event.js";
 import { ConflictError } from "#functions/domain/errors.js";
 import type { AccessTokenClaims, SigningAlgorithm } from "#functions/domain/token-claims.js";
-import type { AuditLog } from "#functions/ports/audit-log.js";
 import type { PublicKeySource, VerificationKey } from "#functions/ports/public-keys.js";
 import type { RequestReader } from "#functions/ports/request-store.js";
 import type { SignedToken, TokenSigner } from "#functions/ports/signer.js";
+import type { TokenIssueLog } from "#functions/ports/token-issue-log.js";
 
 /** Fixtures for token issue tests: grants, REST events, in-memory ports and a local-key signer. */
 
@@ -100,10 +100,26 @@ export class MemoryRequests implements RequestReader {
   }
 }
 
-/** An append-only {@link AuditLog} in memory; `failNext` makes the next append fail like a lost write. */
-export class MemoryAuditLog implements AuditLog {
+/**
+ * An append-only {@link TokenIssueLog} in memory; `failNext` makes the next append fail like a lost write.
+ * With `requests`, a token is recorded only while its grant there is unchanged (as the DynamoDB adapter).
+ */
+export class MemoryAuditLog implements TokenIssueLog {
   readonly events: AuditEvent[] = [];
   failNext = false;
+  constructor(private readonly requests?: MemoryRequests) {}
+  async appendTokenIssued(grant: AccessRequest, event: AuditEvent): Promise<void> {
+    const stored = this.requests?.items.get(grant.requestId);
+    if (
+      this.requests !== undefined &&
+      (stored?.status !== "APPROVED" ||
+        stored.version !== grant.version ||
+        !(event.at < (stored.expiresAt ?? "")))
+    ) {
+      throw new ConflictError(`Grant ${grant.requestId} changed.`);
+    }
+    await this.append(event);
+  }
   async append(event: AuditEvent): Promise<void> {
     if (this.failNext) {
       this.failNext = false;

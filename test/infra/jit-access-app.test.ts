@@ -480,6 +480,7 @@ describe("IAM least privilege", () => {
       "revoke-request": transition,
       "issue-token": [
         "dynamodb:GetItem → Requests",
+        "dynamodb:UpdateItem → Requests",
         "dynamodb:PutItem → Audit",
         "kms:Sign → SigningKey",
         "kms:GetPublicKey → SigningKey",

@@ -7,7 +7,7 @@ import type { AuditLog } from "../../ports/audit-log.js";
 /** The Audit table. Puts are conditional on `attribute_not_exists`, so nothing is ever overwritten. */
 export class DynamoDbAuditLog implements AuditLog {
   constructor(
-    private readonly client: DynamoDBDocumentClient,
+    protected readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
@@ -22,7 +22,7 @@ export class DynamoDbAuditLog implements AuditLog {
 
   async append(event: AuditEvent): Promise<void> {
     try {
-      await this.client.send(new PutCommand(this.putInput(event)));
+      await this.documents.send(new PutCommand(this.putInput(event)));
     } catch (err) {
       if (
         err instanceof ConditionalCheckFailedException ||
@@ -43,7 +43,7 @@ export class DynamoDbAuditLog implements AuditLog {
     let startKey: Record<string, unknown> | undefined;
     // Bounded: an audit trail has a handful of events; 100 pages would be a runaway.
     for (let page = 0; page < 100; page++) {
-      const out = await this.client.send(
+      const out = await this.documents.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: "requestId = :id",

@@ -11,6 +11,7 @@ import type { RequestTransition } from "../../domain/request-transitions.js";
 import type { ListOptions, RequestRepository } from "../../ports/request-repository.js";
 import type { DynamoDbAuditLog } from "./dynamodb-audit-log.js";
 import { DynamoDbRequestReader } from "./dynamodb-request-reader.js";
+import { isTransactionLostRace } from "./lost-race.js";
 import {
   fromRequestItem,
   type RequestItem,
@@ -19,6 +20,7 @@ import {
   ttlEpochSeconds,
 } from "./request-item.js";
 import {
+  LAST_TOKEN_ISSUED_ATTRIBUTE,
   REQUESTS_BY_REQUESTER_INDEX,
   REQUESTS_PENDING_INDEX,
   STATUS_ENTITLEMENT_ATTRIBUTE,
@@ -94,6 +96,7 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
       "#version": "version",
       "#deadline": t.deadlineField,
       "#ttl": TTL_ATTRIBUTE,
+      "#lastToken": LAST_TOKEN_ISSUED_ATTRIBUTE,
     };
     const values: Record<string, unknown> = {
       ":expectedStatus": before.status,
@@ -126,8 +129,11 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
             UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
             // ISO 8601 times written by this code are all `toISOString()` (fixed width, UTC), so string
             // order is time order.
+            // No token issued "after" this transition may already be stored (H30, see
+            // LAST_TOKEN_ISSUED_ATTRIBUTE): the caller retries with a fresh time.
             ConditionExpression:
-              "#status = :expectedStatus AND #version = :expectedVersion AND #deadline > :now",
+              "#status = :expectedStatus AND #version = :expectedVersion AND #deadline > :now AND " +
+              "(attribute_not_exists(#lastToken) OR #lastToken <= :now)",
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
           },
@@ -198,22 +204,8 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (err) {
-      if (isLostRace(err)) throw new ConflictError(conflictMessage, "conflict", { cause: err });
+      if (isTransactionLostRace(err)) throw new ConflictError(conflictMessage, "conflict", { cause: err });
       throw err;
     }
   }
-}
-
-/**
- * A transaction cancelled by a failed condition (`ConditionalCheckFailed`) or by a concurrent transaction
- * on the same item (`TransactionConflict`): both mean another change won.
- */
-function isLostRace(err: unknown): boolean {
-  const e = err as { name?: string; CancellationReasons?: { Code?: string }[] };
-  if (e?.name === "ConditionalCheckFailedException" || e?.name === "TransactionConflictException")
-    return true;
-  if (e?.name !== "TransactionCanceledException") return false;
-  return (e.CancellationReasons ?? []).some(
-    (r) => r.Code === "ConditionalCheckFailed" || r.Code === "TransactionConflict",
-  );
 }

@@ -12,6 +12,14 @@
  */
 export const TTL_ATTRIBUTE = "ttl";
 
+/**
+ * Requests table attribute (ISO 8601) holding the `at` of the latest TOKEN_ISSUED event of a grant. Token
+ * issue writes it in the same transaction as the event, only forwards; every transition requires it to
+ * lie at or before the transition's own time. So a revoke can never commit with a time earlier than a
+ * token issued before it, and the audit trail (ordered by time) shows no token after REVOKED (H30).
+ */
+export const LAST_TOKEN_ISSUED_ATTRIBUTE = "lastTokenIssuedAt";
+
 /** Attribute types used by keys (DynamoDB `ScalarAttributeType`). */
 export type KeyAttributeType = "S" | "N";
 

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DynamoDBDocumentClient, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
 import { DynamoDbRequestReader } from "#functions/adapters/dynamodb/dynamodb-request-reader.js";
+import { DynamoDbTokenIssueLog } from "#functions/adapters/dynamodb/dynamodb-token-issue-log.js";
 import { toRequestItem } from "#functions/adapters/dynamodb/request-item.js";
 import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
 import { KmsPublicKeySource } from "#functions/adapters/kms/kms-public-key-source.js";
@@ -79,7 +79,7 @@ beforeAll(async () => {
   const issued = await issueToken(
     {
       requests: new DynamoDbRequestReader(doc, tables.requests),
-      audit: new DynamoDbAuditLog(doc, tables.audit),
+      audit: new DynamoDbTokenIssueLog(doc, tables.audit, tables.requests),
       signer: new KmsTokenSigner({ client: kms.client, keyId: keyArn, publicKeys }),
       clock: systemClock,
       issuer: TEST_ISSUER,

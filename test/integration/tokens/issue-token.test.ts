@@ -12,8 +12,8 @@ import {
   jwtVerify,
 } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
 import { DynamoDbRequestReader } from "#functions/adapters/dynamodb/dynamodb-request-reader.js";
+import { DynamoDbTokenIssueLog } from "#functions/adapters/dynamodb/dynamodb-token-issue-log.js";
 import { toRequestItem } from "#functions/adapters/dynamodb/request-item.js";
 import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
 import { KmsPublicKeySource } from "#functions/adapters/kms/kms-public-key-source.js";
@@ -72,7 +72,7 @@ function freshDeps(): IssueTokenDependencies {
   const publicKeys = new KmsPublicKeySource({ client: kms.client, keyIds: ["alias/jit-current"] });
   return {
     requests: new DynamoDbRequestReader(documents, tables.requests),
-    audit: new DynamoDbAuditLog(documents, tables.audit),
+    audit: new DynamoDbTokenIssueLog(documents, tables.audit, tables.requests),
     signer: new KmsTokenSigner({ client: kms.client, keyId: "alias/jit-current", publicKeys }),
     clock: systemClock,
     issuer,

@@ -27,7 +27,7 @@ let deps: IssueTokenDependencies;
 beforeEach(async () => {
   key ??= await generateLocalKey();
   requests = new MemoryRequests();
-  audit = new MemoryAuditLog();
+  audit = new MemoryAuditLog(requests);
   signer = new LocalKeySigner(key);
   deps = {
     requests,
