@@ -3,6 +3,7 @@
  * through {@link displayText}, because request fields (justification, ticket, comments) are typed by other
  * people and must not be able to drive the reader's terminal.
  */
+import { INVISIBLE_CHARACTER } from "../functions/domain/visible-text.js";
 
 /** One column of a table. */
 export interface Column<T> {
@@ -13,13 +14,15 @@ export interface Column<T> {
   maxWidth?: number;
 }
 
-/** C0/C1 controls, DEL, and the Unicode bidirectional overrides/isolates used in "Trojan Source" spoofing. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+/**
+ * C0/C1 controls, DEL, the Unicode bidirectional overrides/isolates used in "Trojan Source" spoofing, and
+ * every invisible character of {@link INVISIBLE_CHARACTER} (zero-width spaces, joiners, fillers: H24).
+ */
+const UNSAFE = new RegExp(INVISIBLE_CHARACTER.source, "gu");
 
 /**
  * Text safe to print to a terminal on one line: control characters (ANSI escape sequences included),
- * DEL, C1 controls and bidi overrides become visible `\u{…}` escapes; tabs and line breaks become spaces.
+ * DEL, C1 controls, bidi overrides and invisible characters become visible `\u{…}` escapes; tabs and line breaks become spaces.
  * @param value anything; `null`/`undefined` become `""`, objects are JSON.
  */
 export function displayText(value: unknown): string {

@@ -8,6 +8,7 @@
 export type ErrorCode =
   | "invalid_request"
   | "invalid_json"
+  | "invalid_identity"
   | "unauthenticated"
   | "forbidden"
   | "not_eligible"
@@ -39,12 +40,15 @@ export class JitError extends Error {
   }
 }
 
-/** 400: input that fails validation. `details.field` names the offending field path. */
+/**
+ * 400: input that fails validation. `details.field` names the offending field path. `invalid_identity`:
+ * the verified identity's claims (`sub`, groups) are beyond what jit-access stores or evaluates (H28).
+ */
 export class ValidationError extends JitError {
   constructor(
     message: string,
     details?: Record<string, unknown>,
-    code: "invalid_request" | "invalid_json" = "invalid_request",
+    code: "invalid_request" | "invalid_json" | "invalid_identity" = "invalid_request",
   ) {
     super(code, message, details === undefined ? undefined : { details });
   }
@@ -116,6 +120,7 @@ export function isJitError(err: unknown): err is JitError {
 const ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "invalid_request",
   "invalid_json",
+  "invalid_identity",
   "unauthenticated",
   "forbidden",
   "not_eligible",

@@ -8,6 +8,7 @@ import type { AccessRequest } from "./access-request.js";
 import { parseDurationSeconds } from "./duration.js";
 import { ForbiddenError, ValidationError } from "./errors.js";
 import type { Entitlement, Policy } from "./policy.js";
+import { hasVisibleText } from "./visible-text.js";
 
 /** Whoever acts: the verified identity token's `sub` and the groups from its groups claim. */
 export interface Actor {
@@ -157,18 +158,20 @@ export function resolveDuration(entitlement: Entitlement, input: DurationInput):
 }
 
 /**
- * Checks justification and ticket against the entitlement: a required justification must have non-blank
- * text; with a `ticketPattern`, a ticket is required and must match the whole pattern.
+ * Checks justification and ticket against the entitlement: a required justification must have visible
+ * text ({@link hasVisibleText}: not empty, blank or made only of invisible characters, H24); with a `ticketPattern`, a ticket is required and must match the whole pattern.
  * @throws ValidationError naming `justification` or `ticket`.
  */
 export function checkJustificationAndTicket(
   entitlement: Entitlement,
   input: { justification?: string; ticket?: string },
 ): void {
-  if (entitlement.requireJustification && (input.justification ?? "").trim() === "") {
-    throw new ValidationError(`justification: "${entitlement.id}" requires a justification.`, {
-      field: "justification",
-    });
+  if (entitlement.requireJustification && !hasVisibleText(input.justification ?? "")) {
+    throw new ValidationError(
+      `justification: "${entitlement.id}" requires a justification with visible text ` +
+        "(blank or invisible characters alone do not count).",
+      { field: "justification" },
+    );
   }
   if (entitlement.ticketPattern !== undefined) {
     const ticket = input.ticket ?? "";

@@ -4,6 +4,7 @@ import { createRestHandler, lazyHandler, type RestHandler } from "../adapters/ht
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { MAX_TEXT_LENGTH } from "../domain/policy-evaluation.js";
+import { hasVisibleText } from "../domain/visible-text.js";
 import { denyRequest } from "../use-cases/deny-request.js";
 import { toRequestView } from "../use-cases/request-view.js";
 import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
@@ -18,6 +19,7 @@ export const DenyBodySchema = z.strictObject({
       z.trim(),
       z.minLength(1, "must not be empty"),
       z.maxLength(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`),
+      z.refine(hasVisibleText, "must contain visible text, not only blank or invisible characters"),
     ),
 });
 
