@@ -3,7 +3,7 @@
  * through {@link displayText}, because request fields (justification, ticket, comments) are typed by other
  * people and must not be able to drive the reader's terminal.
  */
-import { INVISIBLE_CHARACTER } from "../functions/domain/visible-text.js";
+import { INVISIBLE_CHARACTER } from "#functions/domain/visible-text.js";
 
 /** One column of a table. */
 export interface Column<T> {

@@ -1,15 +1,15 @@
 import { performance } from "node:perf_hooks";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DynamoDbTokenIssueLog } from "../../../functions/adapters/dynamodb/dynamodb-token-issue-log.js";
-import type { RestHandler } from "../../../functions/adapters/http/rest-handler.js";
-import { createKmsClient } from "../../../functions/adapters/kms/kms-client.js";
-import { KmsPublicKeySource } from "../../../functions/adapters/kms/kms-public-key-source.js";
-import { KmsTokenSigner } from "../../../functions/adapters/kms/kms-token-signer.js";
-import { type Clock, systemClock } from "../../../functions/domain/clock.js";
-import { createIssueTokenHandler } from "../../../functions/handlers/issue-token.js";
-import { startTestKms, type TestKms } from "../../helpers/kms.js";
-import { quietLogger } from "../../helpers/token-issue.js";
+import { DynamoDbTokenIssueLog } from "#functions/adapters/dynamodb/dynamodb-token-issue-log.js";
+import type { RestHandler } from "#functions/adapters/http/rest-handler.js";
+import { createKmsClient } from "#functions/adapters/kms/kms-client.js";
+import { KmsPublicKeySource } from "#functions/adapters/kms/kms-public-key-source.js";
+import { KmsTokenSigner } from "#functions/adapters/kms/kms-token-signer.js";
+import { type Clock, systemClock } from "#functions/domain/clock.js";
+import { createIssueTokenHandler } from "#functions/handlers/issue-token.js";
+import { startTestKms, type TestKms } from "#test/helpers/kms.js";
+import { quietLogger } from "#test/helpers/token-issue.js";
 import {
   createWorkflowHarness,
   invoke,

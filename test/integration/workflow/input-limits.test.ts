@@ -1,7 +1,7 @@
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { displayText } from "../../../cli/format.js";
-import { IDENTITY_CONTEXT } from "../../../functions/adapters/http/caller-identity.js";
+import { displayText } from "#cli/format.js";
+import { IDENTITY_CONTEXT } from "#functions/adapters/http/caller-identity.js";
 import {
   createWorkflowHarness,
   invoke,
