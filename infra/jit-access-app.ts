@@ -23,6 +23,8 @@ export const CONTEXT = {
   demo: "jit-access:demo",
   /** Revocation bound of the demo API, seconds. Default 30. */
   demoRevocationBoundSeconds: "jit-access:demoRevocationBoundSeconds",
+  /** Base URL of the web console, for links in notifications (e.g. https://jit.example.com). */
+  consoleUrl: "jit-access:consoleUrl",
   /** Cognito Plus plan with threat protection (`true`/`false`). Default false. */
   threatProtection: "jit-access:threatProtection",
 } as const;
@@ -106,6 +108,7 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
     policy,
     requestsTable: stateful.requestsTable,
     auditTable: stateful.auditTable,
+    notificationsTable: stateful.notificationsTable,
     signingKeyArn: stateful.signingKey.keyArn,
     previousKeyArns,
     identity: stateful.identity.oidc,
@@ -113,6 +116,7 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
       ? { domain: { domainName, certificateArn } }
       : {}),
     ...handlersDir,
+    ...optional("consoleUrl", stringContext(app, CONTEXT.consoleUrl)),
   });
 
   let demo: DemoOrdersStack | undefined;
@@ -170,4 +174,9 @@ function listContext(app: App, key: string): string[] {
   throw new ConfigurationError(
     `Context "${key}" must be a JSON array of strings or a comma-separated string`,
   );
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -141,7 +141,12 @@ export async function createTables(client: DynamoDBClient, names: TableNames): P
   }
 }
 
-async function createTable(client: DynamoDBClient, tableName: string, d: TableDefinition): Promise<void> {
+/** Creates one table from its definition (and its TTL), unless a table of that name exists. */
+export async function createTable(
+  client: DynamoDBClient,
+  tableName: string,
+  d: TableDefinition,
+): Promise<void> {
   const attributes = new Map<string, AttributeDefinition>();
   const add = (k: { name: string; type: "S" | "N" } | undefined) => {
     if (k) attributes.set(k.name, { AttributeName: k.name, AttributeType: k.type });

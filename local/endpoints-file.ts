@@ -17,6 +17,8 @@ export const EndpointsSchema = z.object({
   dynamodb: z.url(),
   /** The KMS-compatible endpoint. */
   kms: z.url(),
+  /** The notifications sink: `GET {notifications}/messages` lists what each channel received. */
+  notifications: z.url(),
 });
 
 /** The endpoints of a running local stack. */

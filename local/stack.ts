@@ -3,7 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
+import { NOTIFICATIONS_TABLE, type TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
 import { HANDLER_NAMES, type HandlerName, JIT_API_ROUTES } from "#functions/adapters/http/jit-api-routes.js";
 import { ENV } from "#functions/config/environment.js";
 import { parsePolicy, parsePolicyText } from "#functions/config/load-policy.js";
@@ -17,9 +17,17 @@ import type { RouteDefinition } from "./api-gateway/routes.js";
 import { DEFAULT_BODY_LIMIT_BYTES, PortInUseError, serveRestApi } from "./api-gateway/server.js";
 import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "./demo-orders-api.js";
 import { startDevIdp } from "./dev-idp.js";
-import { createTables, freePort, localDynamoDbClient, startDynamoDbLocal } from "./dynamodb-local.js";
+import {
+  createTable,
+  createTables,
+  freePort,
+  localDynamoDbClient,
+  startDynamoDbLocal,
+} from "./dynamodb-local.js";
 import { type Endpoints, removeEndpointsFile, writeEndpointsFile } from "./endpoints-file.js";
 import { ensureSigningKey, type LocalSigningKey, startKmsServer } from "./kms-server.js";
+import { type LocalNotifier, prepareLocalNotifier } from "./notify/local-notifier.js";
+import type { SinkMessage } from "./notify/notifications-sink.js";
 import { startStreamPoller } from "./stream-poller.js";
 import { readTrustedJwks } from "./trusted-keys.js";
 
@@ -32,7 +40,15 @@ export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, ".data");
 /** First of the consecutive loopback ports the stack uses by default. */
 export const DEFAULT_PORT_BASE = 4000;
 /** Port offsets from the port base, in the order the stack lists them. */
-export const PORT_OFFSETS = { jitApi: 0, demoApi: 1, idp: 2, kms: 3, dynamodb: 4, console: 5 } as const;
+export const PORT_OFFSETS = {
+  jitApi: 0,
+  demoApi: 1,
+  idp: 2,
+  kms: 3,
+  dynamodb: 4,
+  console: 5,
+  notifications: 6,
+} as const;
 /** Default grant-read cache of the JIT authorizer locally, seconds (`JIT_REVOCATION_CACHE_SECONDS`). */
 export const DEFAULT_REVOCATION_CACHE_SECONDS = 5;
 /** Default API Gateway authorizer result cache TTL locally, seconds. */
@@ -41,6 +57,8 @@ export const DEFAULT_AUTHORIZER_CACHE_SECONDS = 5;
 export const DEMO_API_AUDIENCE = "orders-api";
 /** Table names of a stack that runs its own DynamoDB Local. */
 export const DEFAULT_TABLE_NAMES: TableNames = { requests: "jit-access-requests", audit: "jit-access-audit" };
+/** Notifications table of a stack (the notifier's idempotency memory). */
+export const DEFAULT_NOTIFICATIONS_TABLE = "jit-access-notifications";
 /** Alias of the token signing key on the KMS-compatible endpoint. */
 export const SIGNING_KEY_ALIAS = "alias/jit-access-signing";
 /** API ids in `methodArn`s and request contexts. */
@@ -90,6 +108,19 @@ export interface LocalStackOptions {
   onRequest?: (api: "jitApi" | "demoApi", entry: RestApiAccessLog) => void;
   /** Called when the stream poller or the expiry function reports an error. */
   onError?: (message: string) => void;
+  /**
+   * First re-announcement of a pending request, seconds, replacing the policy's
+   * `notifications.reminders.firstAfter` (short intervals for demos and tests).
+   */
+  reminderIntervalSeconds?: number;
+  /** How often the reminder sweeper runs, ms (EventBridge Scheduler: every minute); default 60 000. */
+  sweepIntervalMs?: number;
+  /** Base URL of the web console for notification links; default the stack's console origin. */
+  consoleUrl?: string;
+  /** Called for every notification the sink received (`npm start` prints one line each). */
+  onNotification?: (message: SinkMessage) => void;
+  /** Notifier retries: real milliseconds per queue second (default 1000) and per-call timeout (default 5000). */
+  notifier?: { queueSecondsMs?: number; deliveryTimeoutMs?: number; maxReceiveCount?: number };
 }
 
 /** A running local stack. */
@@ -117,6 +148,10 @@ export interface LocalStack {
   authorizerCacheSeconds: number;
   /** Longest time a revoked grant may still be honoured: grant cache + authorizer result cache, seconds. */
   revocationBoundSeconds: number;
+  /** Base URL of the web console in notification links (`<consoleUrl>/requests/<id>`). */
+  consoleUrl: string;
+  /** The notifier's stand-ins (bus, queues, sink), for tests and scripts. */
+  notifier: LocalNotifier;
   /** Drops the emulator's authorizer result caches (API Gateway's "flush authorizer cache"). */
   flushAuthorizerCaches(): void;
   /** Stops everything this stack started (servers closed, worker terminated, DynamoDB Local by pid). Idempotent. */
@@ -183,6 +218,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables = external ? external.tables : DEFAULT_TABLE_NAMES;
     const consolePort = ports.console === 0 ? await freePort() : ports.console;
     const consoleOrigin = `http://127.0.0.1:${consolePort}`;
+    const consoleUrl = options.consoleUrl ?? consoleOrigin;
+    const notificationsTable = external ? `${tables.audit}-notifications` : DEFAULT_NOTIFICATIONS_TABLE;
     dynamoReady = (async () => {
       if (!external) {
         const db = await startDynamoDbLocal({
@@ -194,6 +231,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const client = localDynamoDbClient(dynamodbEndpoint);
       try {
         await createTables(client, tables);
+        await createTable(client, notificationsTable, NOTIFICATIONS_TABLE);
       } finally {
         client.destroy();
       }
@@ -282,11 +320,35 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const demoServer = await serveRestApi(demoApi, { port: ports.demoApi, bodyLimitBytes });
     cleanups.push(() => demoServer.stop());
 
+    // The notifier's stand-ins (sink, EventBridge/SQS/Secrets Manager/SNS endpoint, bus rules, queues).
+    const notifier = await prepareLocalNotifier({
+      policy,
+      dataDir,
+      sinkPort: ports.notifications,
+      notificationsTable,
+      consoleUrl,
+      ...(options.notifier?.queueSecondsMs === undefined
+        ? {}
+        : { queueSecondsMs: options.notifier.queueSecondsMs }),
+      ...(options.notifier?.deliveryTimeoutMs === undefined
+        ? {}
+        : { deliveryTimeoutMs: options.notifier.deliveryTimeoutMs }),
+      ...(options.notifier?.maxReceiveCount === undefined
+        ? {}
+        : { maxReceiveCount: options.notifier.maxReceiveCount }),
+      ...(options.onNotification ? { onMessage: options.onNotification } : {}),
+      ...(options.onError ? { onEvent: options.onError } : {}),
+    });
+    cleanups.push(() => notifier.stop());
+
     // The Lambda functions, with the environment infra would give them.
     const functionEnv: Record<string, string> = {
       ...baseEnvironment(),
       // The Lambdas read the validated policy as JSON, as infra bundles it (policy.json next to the handler).
-      [ENV.policyFile]: writeLambdaPolicyJson(dataDir, parsePolicyText(policyText, configFile)),
+      [ENV.policyFile]: writeLambdaPolicyJson(
+        dataDir,
+        withReminderInterval(parsePolicyText(policyText, configFile), options.reminderIntervalSeconds),
+      ),
       [ENV.requestsTable]: tables.requests,
       [ENV.auditTable]: tables.audit,
       [ENV.issuer]: jitServer.url,
@@ -305,6 +367,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
       // Node 20 is supported locally; the SDK's notice that future releases need Node 22 is not an error.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      ...notifier.env,
     };
     host = await startLambdaHost({
       functions: Object.fromEntries(
@@ -325,6 +388,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       onError: options.onError,
     });
     cleanups.push(() => poller.stop());
+    // Audit table stream → publisher → bus → per-channel queues → delivery handlers; the sweeper's timer.
+    await notifier.start({
+      invoke: (fn, event) => invoke(fn as HandlerName)(event),
+      dynamodbEndpoint,
+      auditTable: tables.audit,
+      ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
+    });
 
     const endpoints: Endpoints = {
       jitApi: jitServer.url,
@@ -332,6 +402,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       idp: idp.issuer,
       dynamodb: dynamodbEndpoint,
       kms: kms.endpoint,
+      notifications: notifier.sink.url,
     };
     const endpointsFile = writeEndpointsFile(dataDir, endpoints);
     if (!inMemory) cleanups.push(() => removeEndpointsFile(dataDir, endpoints));
@@ -352,6 +423,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       revocationCacheSeconds,
       authorizerCacheSeconds,
       revocationBoundSeconds: revocationCacheSeconds + authorizerCacheSeconds,
+      consoleUrl,
+      notifier,
       flushAuthorizerCaches() {
         jitApi.flushAuthorizerCache();
         demoApi.flushAuthorizerCache();
@@ -440,4 +513,23 @@ function writeLambdaPolicyJson(dataDir: string, document: unknown): string {
   const path = join(dataDir, "policy.json");
   writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);
   return path;
+}
+
+/**
+ * The policy document with `notifications.reminders.firstAfter` set to `seconds` (when given), so the
+ * local stack can re-announce pending requests after a short interval.
+ */
+function withReminderInterval(document: unknown, seconds: number | undefined): unknown {
+  if (seconds === undefined) return document;
+  if (!Number.isInteger(seconds) || seconds < 1) {
+    throw new RangeError(`reminder interval must be a whole number of seconds ≥ 1, got ${seconds}`);
+  }
+  const doc = { ...(document as Record<string, unknown>) };
+  const notifications = { ...((doc.notifications as Record<string, unknown> | undefined) ?? {}) };
+  notifications.reminders = {
+    ...((notifications.reminders as Record<string, unknown> | undefined) ?? {}),
+    firstAfter: `PT${seconds}S`,
+  };
+  doc.notifications = notifications;
+  return doc;
 }

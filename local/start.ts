@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs the local stack (local/stack.ts) until Ctrl-C, and prints its URLs and a three-line
  * walkthrough. Options: `--config FILE`, `--data-dir DIR`, `--in-memory`, `--port-base N`,
- * `--revocation-cache-seconds N`, `--authorizer-cache-seconds N`, `--log-level LEVEL`, `--quiet`.
+ * `--revocation-cache-seconds N`, `--authorizer-cache-seconds N`, `--reminder-interval SECONDS`,
+ * `--log-level LEVEL`, `--quiet`.
  * Exit codes: 0 after a clean stop, 1 when the stack cannot start (one clear message, no stack trace).
  */
 // Node 20 is supported locally; the AWS SDK's notice that its 2027 releases need Node 22 reads like an error.
@@ -33,6 +34,8 @@ export interface StartOptions {
   authorizerCacheSeconds: number;
   logLevel: string;
   quiet: boolean;
+  /** Seconds before a pending request is first re-announced (overrides the policy). */
+  reminderInterval?: number;
 }
 
 function wholeNumber(min: number, max: number) {
@@ -65,7 +68,7 @@ export function parseStartArguments(args: readonly string[]): StartOptions {
     .option(
       "--port-base <n>",
       "first of five ports: JIT API, demo API, IdP, KMS, DynamoDB Local (0 = free ports)",
-      wholeNumber(0, 65_531),
+      wholeNumber(0, 65_529),
       DEFAULT_PORT_BASE,
     )
     .option(
@@ -81,6 +84,11 @@ export function parseStartArguments(args: readonly string[]): StartOptions {
       DEFAULT_AUTHORIZER_CACHE_SECONDS,
     )
     .option("--log-level <level>", "handler log level (DEBUG, INFO, WARN, ERROR)", "WARN")
+    .option(
+      "--reminder-interval <seconds>",
+      "re-announce pending requests after this many seconds (then doubling), instead of the policy's notifications.reminders.firstAfter",
+      wholeNumber(1, 86_400),
+    )
     .option("--quiet", "do not print one line per API request", false)
     .allowExcessArguments(false);
   program.parse([...args], { from: "user" });
@@ -107,6 +115,7 @@ export function startBanner(stack: LocalStack): string {
     `  dev IdP          ${e.idp}   (POST /login {"username": "alice"})`,
     `  KMS endpoint     ${e.kms}`,
     `  DynamoDB Local   ${e.dynamodb}`,
+    `  notifications    ${e.notifications}/messages   (what each channel received)`,
     "",
     `  policy           ${displayPath(stack.configFile)}`,
     `  data             ${where}`,
@@ -156,6 +165,12 @@ async function main(): Promise<void> {
     revocationCacheSeconds: options.revocationCacheSeconds,
     authorizerCacheSeconds: options.authorizerCacheSeconds,
     logLevel: options.logLevel,
+    ...(options.reminderInterval === undefined ? {} : { reminderIntervalSeconds: options.reminderInterval }),
+    // Scheduler runs the sweeper every minute in AWS; locally every few seconds, so short reminder
+    // intervals are honoured promptly.
+    sweepIntervalMs: 5_000,
+    onNotification: (m) =>
+      process.stdout.write(`notify   ${m.kind.padEnd(7)} → ${m.channel}: ${m.summary}\n`),
     onRequest: options.quiet
       ? undefined
       : (api, entry) => {

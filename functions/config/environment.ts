@@ -41,6 +41,25 @@ export const ENV = {
   /** Local/dev only: endpoints of DynamoDB Local and the KMS-compatible server. Unset in AWS. */
   dynamodbEndpoint: "JIT_DYNAMODB_ENDPOINT",
   kmsEndpoint: "JIT_KMS_ENDPOINT",
+  /** Notifier: the EventBridge bus of integration events (DESIGN.md §10). */
+  eventBusName: "JIT_EVENT_BUS_NAME",
+  /** Notifier: the Notifications table (idempotency of deliveries and reminders). */
+  notificationsTable: "JIT_NOTIFICATIONS_TABLE",
+  /** Notifier: base URL of the web console, for request links (`<url>/requests/<id>`). Optional. */
+  consoleUrl: "JIT_CONSOLE_URL",
+  /** E-mail delivery: JSON object, channel name → SNS topic ARN. */
+  emailTopics: "JIT_EMAIL_TOPICS",
+  /** Delivery: timeout of one call to a receiver, milliseconds (default 5000). */
+  deliveryTimeoutMs: "JIT_DELIVERY_TIMEOUT_MS",
+  /** Delivery: visibility timeout after the first failure, seconds; doubles per attempt (default 10). */
+  retryBaseSeconds: "JIT_RETRY_BASE_SECONDS",
+  /** Delivery: largest visibility timeout between attempts, seconds (default 900). */
+  retryMaxSeconds: "JIT_RETRY_MAX_SECONDS",
+  /** Local/dev only: endpoints of the EventBridge, SQS, Secrets Manager and SNS stand-ins. Unset in AWS. */
+  eventBridgeEndpoint: "JIT_EVENTBRIDGE_ENDPOINT",
+  sqsEndpoint: "JIT_SQS_ENDPOINT",
+  secretsManagerEndpoint: "JIT_SECRETS_MANAGER_ENDPOINT",
+  snsEndpoint: "JIT_SNS_ENDPOINT",
 } as const;
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, "must be set"));

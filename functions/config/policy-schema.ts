@@ -71,6 +71,56 @@ const ticketPattern = z.string().check(
   }),
 );
 
+/** Channel names per audience of one entitlement (DESIGN.md §2, §10); names from `notifications.channels`. */
+const NotifySchema = z.strictObject({
+  approvers: z._default(z.array(slug), []),
+  requester: z._default(z.array(slug), []),
+  security: z._default(z.array(slug), []),
+  /** Told once, shortly before a pending request's approval deadline (`notifications.reminders.escalateBefore`). */
+  escalation: z._default(z.array(slug), []),
+});
+
+/** A Secrets Manager secret name (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html). */
+const secretName = z
+  .string()
+  .check(
+    z.regex(
+      /^[A-Za-z0-9/_+=.@-]{1,512}$/,
+      "must be a Secrets Manager secret name (letters, digits, /_+=.@-)",
+    ),
+  );
+
+/** One notification channel (DESIGN.md §10). Slack and webhook channels read their secret from Secrets Manager. */
+export const ChannelSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("slack"),
+    secret: secretName,
+    url: z.optional(z.url({ protocol: /^https?$/ })),
+  }),
+  z.strictObject({
+    type: z.literal("webhook"),
+    secret: secretName,
+    url: z.optional(z.url({ protocol: /^https?$/ })),
+  }),
+  z.strictObject({ type: z.literal("email"), secret: z.optional(secretName), url: z.optional(z.url()) }),
+]);
+
+/** Top-level `notifications`: the channels and the reminder timing. */
+const NotificationsSchema = z.strictObject({
+  channels: z._default(z.record(slug, ChannelSchema), {}),
+  reminders: z._default(
+    z.strictObject({
+      /** First re-announcement of a pending request after creation; each later one waits twice as long. */
+      firstAfter: z._default(isoDuration, "PT15M"),
+      /** Escalation lead time before the approval deadline (only for entitlements with `notify.escalation`). */
+      escalateBefore: z._default(isoDuration, "PT30M"),
+      /** How long before a grant expires its requester is warned. */
+      expiryWarningBefore: z._default(isoDuration, "PT10M"),
+    }),
+    { firstAfter: "PT15M", escalateBefore: "PT30M", expiryWarningBefore: "PT10M" },
+  ),
+});
+
 /** One entitlement as written in the policy file (DESIGN.md §2). */
 export const EntitlementSchema = z.strictObject({
   id: slug,
@@ -98,6 +148,7 @@ export const EntitlementSchema = z.strictObject({
   ticketPattern: z.optional(ticketPattern),
   autoApprove: z._default(z.boolean(), false),
   breakGlass: z._default(z.boolean(), false),
+  notify: z._default(NotifySchema, { approvers: [], requester: [], security: [], escalation: [] }),
 });
 
 /** A development IdP user (local stack only; ignored in AWS). */
@@ -124,6 +175,10 @@ export const PolicyFileSchema = z
     ),
     entitlements: z.array(EntitlementSchema).check(z.minLength(1, "must define at least one entitlement")),
     users: z._default(z.array(DevUserSchema), []),
+    notifications: z._default(NotificationsSchema, {
+      channels: {},
+      reminders: { firstAfter: "PT15M", escalateBefore: "PT30M", expiryWarningBefore: "PT10M" },
+    }),
   })
   .check(
     z.superRefine((policy, ctx) => {
@@ -158,6 +213,23 @@ export const PolicyFileSchema = z
             code: "custom",
             path: ["entitlements", i, "defaultDuration"],
             message: `${e.defaultDuration} is longer than maxDuration ${e.maxDuration}`,
+          });
+        }
+      });
+      const channels = Object.keys(policy.notifications.channels);
+      policy.entitlements.forEach((e, i) => {
+        for (const [audience, names] of Object.entries(e.notify)) {
+          names.forEach((name, j) => {
+            if (!channels.includes(name)) {
+              ctx.addIssue({
+                code: "custom",
+                path: ["entitlements", i, "notify", audience, j],
+                message:
+                  channels.length === 0
+                    ? `unknown channel "${name}": define it under notifications.channels`
+                    : `unknown channel "${name}"; notifications.channels defines: ${channels.join(", ")}`,
+              });
+            }
           });
         }
       });

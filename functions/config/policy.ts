@@ -1,5 +1,5 @@
 import { parseDurationSeconds } from "../domain/duration.js";
-import type { Policy } from "../domain/policy.js";
+import type { NotificationChannel, Policy } from "../domain/policy.js";
 import type { PolicyFile } from "./policy-schema.js";
 
 /** Default request duration when the file gives none: one hour, or maxDuration if shorter. */
@@ -35,8 +35,22 @@ export function toPolicy(file: PolicyFile): Policy {
         ticketPattern: e.ticketPattern,
         autoApprove: e.autoApprove,
         breakGlass: e.breakGlass,
+        notify: e.notify,
       };
     }),
     users: file.users.map((u) => ({ username: u.username, email: u.email, groups: u.groups })),
+    notifications: {
+      channels: Object.fromEntries(
+        Object.entries(file.notifications.channels).map(([name, c]) => [
+          name,
+          { ...c, secret: c.secret, url: c.url } as NotificationChannel,
+        ]),
+      ),
+      reminders: {
+        firstAfterSeconds: parseDurationSeconds(file.notifications.reminders.firstAfter),
+        escalateBeforeSeconds: parseDurationSeconds(file.notifications.reminders.escalateBefore),
+        expiryWarningBeforeSeconds: parseDurationSeconds(file.notifications.reminders.expiryWarningBefore),
+      },
+    },
   };
 }

@@ -22,6 +22,39 @@ export interface Entitlement {
   ticketPattern: string | undefined;
   autoApprove: boolean;
   breakGlass: boolean;
+  /** Channel names per audience (names of {@link NotificationSettings.channels}). */
+  notify: EntitlementNotify;
+}
+
+/** Who hears about an entitlement's requests, as channel names (DESIGN.md §2, §10). */
+export interface EntitlementNotify {
+  /** New requests, reminders, decisions. */
+  approvers: string[];
+  /** Decisions, revocation, expiry warnings. */
+  requester: string[];
+  /** Break-glass use and review. */
+  security: string[];
+  /** Once, shortly before a pending request's approval deadline. */
+  escalation: string[];
+}
+
+/** One notification channel: its type, the Secrets Manager secret holding its credentials, its URL. */
+export type NotificationChannel =
+  | { type: "slack"; secret: string; url: string | undefined }
+  | { type: "webhook"; secret: string; url: string | undefined }
+  | { type: "email"; secret: string | undefined; url: string | undefined };
+
+/** Policy `notifications`: channels by name and reminder timing in seconds. */
+export interface NotificationSettings {
+  channels: Record<string, NotificationChannel>;
+  reminders: {
+    /** First re-announcement of a pending request after its creation; later gaps double. */
+    firstAfterSeconds: number;
+    /** Escalation lead time before the approval deadline. */
+    escalateBeforeSeconds: number;
+    /** Expiry warning lead time before a grant's `expiresAt`. */
+    expiryWarningBeforeSeconds: number;
+  };
 }
 
 /** A development IdP user (local stack). */
@@ -40,6 +73,7 @@ export interface Policy {
   identity: { issuer: string | undefined; audience: string | undefined; groupsClaim: string };
   entitlements: Entitlement[];
   users: DevUser[];
+  notifications: NotificationSettings;
 }
 
 /** Finds an entitlement by id; `undefined` when the policy has none. */

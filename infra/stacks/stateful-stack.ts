@@ -5,6 +5,7 @@ import type { Construct } from "constructs";
 import {
   AUDIT_TABLE,
   type KeyAttribute,
+  NOTIFICATIONS_TABLE,
   REQUESTS_TABLE,
   type TableDefinition,
 } from "#functions/adapters/dynamodb/table-definitions.js";
@@ -34,6 +35,8 @@ export interface JitAccessStatefulStackProps extends StackProps {
 export class JitAccessStatefulStack extends Stack {
   readonly requestsTable: dynamodb.Table;
   readonly auditTable: dynamodb.Table;
+  /** The notifier's idempotency memory (deliveries and reminders already done). */
+  readonly notificationsTable: dynamodb.Table;
   readonly signingKey: kms.Key;
   readonly signingKeyAlias: kms.Alias;
   readonly identity: JitIdentity;
@@ -42,6 +45,7 @@ export class JitAccessStatefulStack extends Stack {
     super(scope, id, props);
     this.requestsTable = tableFromDefinition(this, REQUESTS_TABLE);
     this.auditTable = tableFromDefinition(this, AUDIT_TABLE);
+    this.notificationsTable = tableFromDefinition(this, NOTIFICATIONS_TABLE);
 
     const generation = props.signingKeyGeneration ?? 1;
     if (!Number.isInteger(generation) || generation < 1) {
@@ -85,6 +89,7 @@ export class JitAccessStatefulStack extends Stack {
 const ATTRIBUTE_TYPE = { S: dynamodb.AttributeType.STRING, N: dynamodb.AttributeType.NUMBER } as const;
 const STREAM_VIEW = {
   NEW_AND_OLD_IMAGES: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+  NEW_IMAGE: dynamodb.StreamViewType.NEW_IMAGE,
   OLD_IMAGE: dynamodb.StreamViewType.OLD_IMAGE,
 } as const;
 

@@ -6,6 +6,7 @@ import type { Construct } from "constructs";
 import { ExpiryConsumer } from "../constructs/expiry-consumer.js";
 import type { OidcSettings } from "../constructs/identity.js";
 import { JitApi } from "../constructs/jit-api.js";
+import { Notifier } from "../constructs/notifier.js";
 import { acknowledgeNoWaf } from "../nag.js";
 import type { DeploymentPolicy } from "../policy-file.js";
 
@@ -14,6 +15,7 @@ export interface JitAccessStatelessStackProps extends StackProps {
   readonly policy: DeploymentPolicy;
   readonly requestsTable: dynamodb.ITable;
   readonly auditTable: dynamodb.ITable;
+  readonly notificationsTable: dynamodb.ITable;
   readonly signingKeyArn: string;
   /** Retired signing keys still published and trusted (rotation). @default none */
   readonly previousKeyArns?: readonly string[];
@@ -28,6 +30,8 @@ export interface JitAccessStatelessStackProps extends StackProps {
   readonly createApiGatewayCloudWatchRole?: boolean;
   /** Folder of the handler files (tests only). @default functions/handlers */
   readonly handlersDir?: string;
+  /** Base URL of the web console, for links in notifications. @default no links */
+  readonly consoleUrl?: string;
 }
 
 /**
@@ -37,6 +41,7 @@ export interface JitAccessStatelessStackProps extends StackProps {
 export class JitAccessStatelessStack extends Stack {
   readonly api: JitApi;
   readonly expiry: ExpiryConsumer;
+  readonly notifier: Notifier;
 
   constructor(scope: Construct, id: string, props: JitAccessStatelessStackProps) {
     super(scope, id, props);
@@ -76,6 +81,16 @@ export class JitAccessStatelessStack extends Stack {
       ...handlersDir,
     });
 
+    this.notifier = new Notifier(this, "Notifier", {
+      policy: props.policy,
+      requestsTable: props.requestsTable,
+      auditTable: props.auditTable,
+      notificationsTable: props.notificationsTable,
+      logRetention,
+      ...(props.consoleUrl === undefined ? {} : { consoleUrl: props.consoleUrl }),
+      ...handlersDir,
+    });
+
     new CfnOutput(this, "ApiUrl", { value: this.api.restApi.url, description: "JIT API base URL" });
     new CfnOutput(this, "Issuer", { value: this.api.issuer, description: "iss of the access tokens" });
     new CfnOutput(this, "JwksUrl", { value: this.api.jwksUrl });
@@ -84,5 +99,17 @@ export class JitAccessStatelessStack extends Stack {
       description: "Signing keys whose public keys the JWKS publishes (current first)",
     });
     new CfnOutput(this, "ExpiryFailureQueueUrl", { value: this.expiry.failures.queueUrl });
+    new CfnOutput(this, "EventBusName", {
+      value: this.notifier.bus.eventBusName,
+      description: "EventBridge bus of jit-access events (docs/events.md)",
+    });
+    for (const [name, channel] of this.notifier.channels) {
+      if (channel.topic) {
+        new CfnOutput(this, `EmailTopic${name.replace(/[^A-Za-z0-9]/g, "")}`, {
+          value: channel.topic.topicArn,
+          description: `Subscribe e-mail addresses of channel ${name} to this SNS topic`,
+        });
+      }
+    }
   }
 }

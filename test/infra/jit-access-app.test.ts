@@ -17,6 +17,11 @@ import {
 } from "#functions/adapters/dynamodb/table-definitions.js";
 import { ExpiryConsumerEnvironmentSchema } from "#functions/composition/expiry.js";
 import {
+  DeliveryEnvironmentSchema,
+  PublisherEnvironmentSchema,
+  SweeperEnvironmentSchema,
+} from "#functions/composition/notify.js";
+import {
   ENV,
   IdentityAuthorizerEnvironmentSchema,
   IssueEnvironmentSchema,
@@ -70,6 +75,11 @@ function lambdas(): { handler: HandlerName; fn: JitFunction; stack: "stateless" 
   const out: { handler: HandlerName; fn: JitFunction; stack: "stateless" | "demo" }[] = [];
   for (const [handler, fn] of built.stateless.api.functions) out.push({ handler, fn, stack: "stateless" });
   out.push({ handler: "expiry-consumer", fn: built.stateless.expiry.fn, stack: "stateless" });
+  const notifier = built.stateless.notifier;
+  out.push({ handler: "notify-publisher", fn: notifier.publisher, stack: "stateless" });
+  out.push({ handler: "reminder-sweeper", fn: notifier.sweeper, stack: "stateless" });
+  for (const [type, fn] of notifier.deliveries)
+    out.push({ handler: `notify-${type}`, fn, stack: "stateless" });
   out.push({ handler: "jit-authorizer", fn: built.demo?.api.authorizer.fn as JitFunction, stack: "demo" });
   out.push({
     handler: "trusted-keys-resource",
@@ -281,7 +291,22 @@ describe("Lambdas", () => {
   });
 
   it("sets exactly the environment each handler's schema reads (functions/config/environment.ts)", () => {
-    const localOnly = new Set<string>([ENV.dynamodbEndpoint, ENV.kmsEndpoint, ENV.oidcJwksUri]);
+    const localOnly = new Set<string>([
+      ENV.dynamodbEndpoint,
+      ENV.kmsEndpoint,
+      ENV.oidcJwksUri,
+      ENV.eventBridgeEndpoint,
+      ENV.sqsEndpoint,
+      ENV.secretsManagerEndpoint,
+      ENV.snsEndpoint,
+      // Set only with the jit-access:consoleUrl context, which this synth does not give.
+      ENV.consoleUrl,
+    ]);
+    // Only the e-mail delivery Lambda publishes to SNS topics.
+    const unsetFor: Partial<Record<HandlerName, string[]>> = {
+      "notify-slack": [ENV.emailTopics],
+      "notify-webhook": [ENV.emailTopics],
+    };
     const keysOf = (schema: { shape: Record<string, unknown> }) =>
       Object.keys(schema.shape)
         .filter((k) => !localOnly.has(k))
@@ -302,13 +327,19 @@ describe("Lambdas", () => {
       "jit-authorizer": JitAuthorizerEnvironmentSchema,
       "expiry-consumer": ExpiryConsumerEnvironmentSchema,
       "trusted-keys-resource": TrustedKeysResourceEnvironmentSchema,
+      "notify-publisher": PublisherEnvironmentSchema,
+      "notify-slack": DeliveryEnvironmentSchema,
+      "notify-webhook": DeliveryEnvironmentSchema,
+      "notify-email": DeliveryEnvironmentSchema,
+      "reminder-sweeper": SweeperEnvironmentSchema,
     };
     for (const { stack, fn, handler } of lambdas()) {
       const env = envOf(stack, fn);
       const names = Object.keys(env)
         .filter((k) => k !== "NODE_OPTIONS")
         .sort();
-      expect(names, handler).toEqual(keysOf(schemaByHandler[handler]));
+      const expected = keysOf(schemaByHandler[handler]).filter((k) => !unsetFor[handler]?.includes(k));
+      expect(names, handler).toEqual(expected);
       if (ENV.policyFile in env) expect(env[ENV.policyFile], handler).toBe("/var/task/policy.json");
     }
   });
@@ -426,6 +457,18 @@ describe("IAM least privilege", () => {
     const index = /\/index\/([A-Za-z]+)/.exec(text)?.[1];
     if (resource === "*") return "*";
     if (text.includes(requests) && text.includes("StreamArn")) return "Requests stream";
+    const audit = logicalId(built.stateful.auditTable);
+    if (text.includes(audit) && text.includes("StreamArn")) return "Audit stream";
+    const notifier = built.stateless.notifier;
+    if (text.includes(logicalId(built.stateful.notificationsTable))) return "Notifications";
+    if (text.includes(logicalId(notifier.bus))) return "bus";
+    if (text.includes(logicalId(notifier.publisherFailures))) return "publisher failure queue";
+    for (const [name, channel] of notifier.channels) {
+      if (text.includes(logicalId(channel.queue))) return `queue ${name}`;
+      if (channel.topic && text.includes(logicalId(channel.topic))) return `topic ${name}`;
+    }
+    const secret = /secret:([^"]+)-\?\?\?\?\?\?/.exec(text)?.[1];
+    if (secret) return `secret ${secret}`;
     if (text.includes(requests)) return index === undefined ? "Requests" : `Requests index ${index}`;
     if (text.includes(logicalId(built.stateful.auditTable))) return "Audit";
     if (text.includes(logicalId(built.stateful.signingKey))) return "SigningKey";
@@ -459,6 +502,20 @@ describe("IAM least privilege", () => {
       "logs:PutLogEvents → own log group",
       "xray:PutTelemetryRecords → *",
       "xray:PutTraceSegments → *",
+    ];
+    // A delivery Lambda consumes its channels' queues and remembers what it delivered; nothing else.
+    const delivery = (channels: string[]) => [
+      "dynamodb:GetItem → Notifications",
+      "dynamodb:PutItem → Notifications",
+      ...channels.flatMap((c) =>
+        [
+          "sqs:ReceiveMessage",
+          "sqs:ChangeMessageVisibility",
+          "sqs:GetQueueUrl",
+          "sqs:DeleteMessage",
+          "sqs:GetQueueAttributes",
+        ].map((a) => `${a} → queue ${c}`),
+      ),
     ];
     const transition = [
       "dynamodb:GetItem → Requests",
@@ -500,6 +557,34 @@ describe("IAM least privilege", () => {
         "sqs:GetQueueAttributes → failure queue",
         "sqs:GetQueueUrl → failure queue",
       ],
+      "notify-publisher": [
+        "dynamodb:GetItem → Requests",
+        "events:PutEvents → bus",
+        "dynamodb:DescribeStream → Audit stream",
+        "dynamodb:GetRecords → Audit stream",
+        "dynamodb:GetShardIterator → Audit stream",
+        "dynamodb:ListStreams → *",
+        "sqs:SendMessage → publisher failure queue",
+        "sqs:GetQueueAttributes → publisher failure queue",
+        "sqs:GetQueueUrl → publisher failure queue",
+      ],
+      "reminder-sweeper": [
+        `dynamodb:Query → Requests index ${REQUESTS_PENDING_INDEX}`,
+        "dynamodb:GetItem → Notifications",
+        "dynamodb:PutItem → Notifications",
+        "events:PutEvents → bus",
+      ],
+      "notify-slack": [
+        ...delivery(["sre-approvals", "security-alerts", "requester-updates"]),
+        "secretsmanager:GetSecretValue → secret jit-access/slack-sre-approvals",
+        "secretsmanager:GetSecretValue → secret jit-access/slack-security-alerts",
+        "secretsmanager:GetSecretValue → secret jit-access/slack-requester-updates",
+      ],
+      "notify-webhook": [
+        ...delivery(["siem-webhook"]),
+        "secretsmanager:GetSecretValue → secret jit-access/siem-webhook",
+      ],
+      "notify-email": [...delivery(["security-email"]), "sns:Publish → topic security-email"],
     };
     const statements = allStatements();
     for (const { handler, fn, stack } of lambdas()) {
@@ -560,6 +645,93 @@ describe("demo protected API", () => {
     expect(env[ENV.revocationCacheSeconds]).toBe("15");
     expect(env[ENV.audience]).toBe("orders-api");
     template.demo.hasOutput("RevocationBoundSeconds", { Value: "30" });
+  });
+});
+
+describe("notifications (events, channels, reminders)", () => {
+  const notifier = () => built.stateless.notifier;
+
+  it("streams new Audit images to the publisher, INSERTs only, with partial batch failures", () => {
+    template.stateful.hasResourceProperties("AWS::DynamoDB::Table", {
+      KeySchema: Match.arrayWith([Match.objectLike({ AttributeName: "eventId" })]),
+      StreamSpecification: { StreamViewType: "NEW_IMAGE" },
+    });
+    template.stateless.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+      FunctionName: { Ref: logicalId(notifier().publisher.function) },
+      FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: ["INSERT"] }) }] },
+      FunctionResponseTypes: ["ReportBatchItemFailures"],
+      BisectBatchOnFunctionError: true,
+    });
+  });
+
+  it("routes each channel through its own bus rule, queue, dead-letter queue and alarm", () => {
+    const channels = [...notifier().channels];
+    expect(channels.map(([name]) => name).sort()).toEqual(
+      ["requester-updates", "security-alerts", "security-email", "siem-webhook", "sre-approvals"].sort(),
+    );
+    for (const [name, channel] of channels) {
+      template.stateless.hasResourceProperties("AWS::Events::Rule", {
+        EventBusName: { Ref: logicalId(notifier().bus) },
+        EventPattern: { source: ["jit-access"], detail: { channels: [name] } },
+        Targets: [
+          Match.objectLike({
+            Arn: { "Fn::GetAtt": [logicalId(channel.queue), "Arn"] },
+            InputTransformer: Match.objectLike({
+              InputTemplate: Match.stringLikeRegexp(`"channel":"${name}"`),
+            }),
+          }),
+        ],
+      });
+      template.stateless.hasResourceProperties("AWS::SQS::Queue", {
+        RedrivePolicy: {
+          deadLetterTargetArn: { "Fn::GetAtt": [logicalId(channel.deadLetterQueue), "Arn"] },
+          maxReceiveCount: 8,
+        },
+        SqsManagedSseEnabled: true,
+      });
+      template.stateless.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        MetricName: "ApproximateNumberOfMessagesVisible",
+        Namespace: "AWS/SQS",
+        Dimensions: [
+          { Name: "QueueName", Value: { "Fn::GetAtt": [logicalId(channel.deadLetterQueue), "QueueName"] } },
+        ],
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+      });
+      const delivery = notifier().deliveries.get(channel.type) as JitFunction;
+      template.stateless.hasResourceProperties("AWS::Lambda::EventSourceMapping", {
+        FunctionName: { Ref: logicalId(delivery.function) },
+        EventSourceArn: { "Fn::GetAtt": [logicalId(channel.queue), "Arn"] },
+        FunctionResponseTypes: ["ReportBatchItemFailures"],
+      });
+    }
+  });
+
+  it("lets the rules send to their queues only, and the e-mail channel's topic is encrypted", () => {
+    for (const [, channel] of notifier().channels) {
+      template.stateless.hasResourceProperties("AWS::SQS::QueuePolicy", {
+        Queues: [{ Ref: logicalId(channel.queue) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: "sqs:SendMessage",
+              Principal: { Service: "events.amazonaws.com" },
+              Condition: {
+                ArnEquals: { "aws:SourceArn": { "Fn::GetAtt": [logicalId(channel.rule), "Arn"] } },
+              },
+            }),
+          ]),
+        },
+      });
+    }
+    template.stateless.hasResourceProperties("AWS::SNS::Topic", { KmsMasterKeyId: Match.anyValue() });
+  });
+
+  it("runs the reminder sweeper every minute through EventBridge Scheduler", () => {
+    template.stateless.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "rate(1 minute)",
+      Target: Match.objectLike({ Arn: { "Fn::GetAtt": [logicalId(notifier().sweeper.function), "Arn"] } }),
+    });
   });
 });
 

@@ -39,14 +39,14 @@ export interface GlobalIndexDefinition {
 /** One table's definition. */
 export interface TableDefinition {
   /** Logical id in CDK and default local table name. */
-  id: "Requests" | "Audit";
+  id: "Requests" | "Audit" | "Notifications";
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
   globalSecondaryIndexes: GlobalIndexDefinition[];
   /** TTL attribute name, or undefined for no TTL. */
   ttlAttribute?: string;
   /** Stream view type, or undefined for no stream. */
-  stream?: "NEW_AND_OLD_IMAGES" | "OLD_IMAGE";
+  stream?: "NEW_AND_OLD_IMAGES" | "NEW_IMAGE" | "OLD_IMAGE";
 }
 
 /** GSI listing a requester's requests, newest first (`GET /requests?mine`). */
@@ -88,6 +88,19 @@ export const AUDIT_TABLE: TableDefinition = {
   partitionKey: { name: "requestId", type: "S" },
   sortKey: { name: "eventId", type: "S" },
   globalSecondaryIndexes: [],
+  // New images feed the notification publisher (DESIGN.md §10): every audit event becomes a bus event.
+  stream: "NEW_IMAGE",
+};
+
+/**
+ * Notifications: the notifier's memory for idempotency (`delivery#<channel>#<eventId>`,
+ * `reminder#<requestId>#<action>#<slot>`), each entry expiring by TTL. Holds no request data.
+ */
+export const NOTIFICATIONS_TABLE: TableDefinition = {
+  id: "Notifications",
+  partitionKey: { name: "key", type: "S" },
+  globalSecondaryIndexes: [],
+  ttlAttribute: TTL_ATTRIBUTE,
 };
 
 /** Every table, in creation order. */

@@ -21,6 +21,11 @@ export const HANDLER_NAMES = [
   "jit-authorizer",
   "expiry-consumer",
   "trusted-keys-resource",
+  "notify-publisher",
+  "notify-slack",
+  "notify-webhook",
+  "notify-email",
+  "reminder-sweeper",
 ] as const;
 
 /** One Lambda entry's name. */

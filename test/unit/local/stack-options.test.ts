@@ -27,6 +27,7 @@ const ENDPOINTS = {
   idp: "http://127.0.0.1:4002",
   kms: "http://127.0.0.1:4003",
   dynamodb: "http://127.0.0.1:4004",
+  notifications: "http://127.0.0.1:4006",
 };
 
 describe("npm start arguments", () => {
@@ -84,6 +85,7 @@ describe("local stack ports", () => {
       kms: 4003,
       dynamodb: 4004,
       console: 4005,
+      notifications: 4006,
     });
   });
 
@@ -95,6 +97,7 @@ describe("local stack ports", () => {
       kms: 0,
       dynamodb: 0,
       console: 0,
+      notifications: 0,
     });
     expect(resolvePorts({ portBase: 0, ports: { jitApi: 4100 } }).jitApi).toBe(4100);
   });
