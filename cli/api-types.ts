@@ -28,6 +28,8 @@ export const AccessRequestSchema = z.looseObject({
   approvals: z.array(ApprovalSchema).optional(),
   /** Distinct approvers the entitlement needs (absent for auto-approve and break-glass). */
   minApprovals: z.number().optional(),
+  /** The entitlement's approval rule in words (absent for auto-approve and break-glass). */
+  approvalRule: z.string().optional(),
   breakGlass: z.boolean().optional(),
   autoApproved: z.boolean().optional(),
   grantedAt: z.string().optional(),
@@ -53,6 +55,8 @@ export const EntitlementSchema = z.looseObject({
   defaultDuration: z.string().optional(),
   approverGroups: z.array(z.string()).optional(),
   minApprovals: z.number().optional(),
+  /** The approval rule in words, as the server describes it. */
+  approvalRule: z.string().optional(),
   requireJustification: z.boolean().optional(),
   ticketPattern: z.string().optional(),
   autoApprove: z.boolean().optional(),

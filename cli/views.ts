@@ -19,10 +19,14 @@ export function friendlyIso(iso: string | undefined): string | undefined {
   }
 }
 
-/** How an entitlement is approved, in a few words: `auto`, `break-glass`, `1 of sre`. */
+/**
+ * How an entitlement is approved, in a few words: `auto`, `break-glass`, the server's description of its
+ * rule (`1 approver from sre and 1 approver from payments-approvers (…)`), or `1 of sre` from an older server.
+ */
 export function approvalRule(e: EntitlementView): string {
   if (e.breakGlass) return "break-glass";
   if (e.autoApprove) return "auto";
+  if (e.approvalRule) return e.approvalRule;
   const groups = e.approverGroups?.join(", ");
   return groups ? `${e.minApprovals ?? 1} of ${groups}` : "";
 }

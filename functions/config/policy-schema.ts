@@ -121,6 +121,10 @@ const NotificationsSchema = z.strictObject({
   ),
 });
 
+const approverCount = z
+  .number()
+  .check(z.int("must be a whole number"), z.gte(1, "must be at least 1"), z.lte(10, "must be at most 10"));
+
 /** One entitlement as written in the policy file (DESIGN.md §2). */
 export const EntitlementSchema = z.strictObject({
   id: slug,
@@ -131,15 +135,16 @@ export const EntitlementSchema = z.strictObject({
     .check(z.minLength(1, 'must list at least one permission, e.g. "GET /orders/*"')),
   eligibleGroups: z.array(groupName).check(z.minLength(1, "must list at least one group")),
   approverGroups: z._default(z.array(groupName), []),
-  minApprovals: z._default(
+  minApprovals: z.optional(approverCount),
+  approvals: z.optional(
     z
-      .number()
-      .check(
-        z.int("must be a whole number"),
-        z.gte(1, "must be at least 1"),
-        z.lte(10, "must be at most 10"),
-      ),
-    1,
+      .array(
+        z.strictObject({
+          groups: z.array(groupName).check(z.minLength(1, "must list at least one group")),
+          min: z._default(approverCount, 1),
+        }),
+      )
+      .check(z.minLength(1, "must list at least one step"), z.maxLength(10, "must list at most 10 steps")),
   ),
   maxDuration: isoDuration,
   defaultDuration: z.optional(isoDuration),
@@ -194,11 +199,21 @@ export const PolicyFileSchema = z
         } else seen.set(e.id, i);
 
         const needsApproval = !e.autoApprove && !e.breakGlass;
-        if (needsApproval && e.approverGroups.length === 0) {
+        if (e.approvals !== undefined && (e.approverGroups.length > 0 || e.minApprovals !== undefined)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["entitlements", i, "approvals"],
+            message:
+              "cannot be combined with approverGroups or minApprovals: give the rule either as steps " +
+              "(approvals: [{groups, min}]) or as approverGroups + minApprovals",
+          });
+        }
+        if (needsApproval && e.approverGroups.length === 0 && e.approvals === undefined) {
           ctx.addIssue({
             code: "custom",
             path: ["entitlements", i, "approverGroups"],
-            message: "needs at least one approver group (or set autoApprove or breakGlass)",
+            message:
+              "needs at least one approver group or an approvals rule (or set autoApprove or breakGlass)",
           });
         }
         if (e.autoApprove && e.breakGlass) {

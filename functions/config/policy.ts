@@ -1,5 +1,5 @@
 import { parseDurationSeconds } from "../domain/duration.js";
-import type { NotificationChannel, Policy } from "../domain/policy.js";
+import type { Entitlement, NotificationChannel, Policy } from "../domain/policy.js";
 import type { PolicyFile } from "./policy-schema.js";
 
 /** Default request duration when the file gives none: one hour, or maxDuration if shorter. */
@@ -23,8 +23,7 @@ export function toPolicy(file: PolicyFile): Policy {
         audience: e.audience,
         permissions: e.permissions,
         eligibleGroups: e.eligibleGroups,
-        approverGroups: e.approverGroups,
-        minApprovals: e.minApprovals,
+        ...approvalRule(e),
         maxDurationSeconds,
         defaultDurationSeconds:
           e.defaultDuration === undefined
@@ -52,5 +51,22 @@ export function toPolicy(file: PolicyFile): Policy {
         expiryWarningBeforeSeconds: parseDurationSeconds(file.notifications.reminders.expiryWarningBefore),
       },
     },
+  };
+}
+
+/**
+ * The approval rule of one entitlement: its steps, the union of their groups and the number of distinct
+ * approvers they need in all. `minApprovals` (default 1) over `approverGroups` is one step.
+ */
+function approvalRule(
+  e: PolicyFile["entitlements"][number],
+): Pick<Entitlement, "approverGroups" | "minApprovals" | "approvalSteps"> {
+  const approvalSteps =
+    e.approvals?.map((s) => ({ groups: s.groups, min: s.min })) ??
+    (e.approverGroups.length > 0 ? [{ groups: e.approverGroups, min: e.minApprovals ?? 1 }] : []);
+  return {
+    approverGroups: [...new Set(approvalSteps.flatMap((s) => s.groups))],
+    minApprovals: approvalSteps.reduce((sum, s) => sum + s.min, 0) || (e.minApprovals ?? 1),
+    approvalSteps,
   };
 }

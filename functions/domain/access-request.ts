@@ -15,6 +15,11 @@ export interface Approval {
   approver: string;
   at: string;
   comment?: string;
+  /**
+   * The entitlement's approver groups the approver held when approving (their token's groups then), so
+   * the rule's steps are matched against them later. Absent on approvals stored before steps existed.
+   */
+  groups?: string[];
 }
 
 /** An access request, as stored. */

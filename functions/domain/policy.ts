@@ -10,9 +10,15 @@ export interface Entitlement {
   /** `METHOD /path` patterns; `*` matches any characters (API Gateway `methodArn` semantics). */
   permissions: string[];
   eligibleGroups: string[];
+  /** Every group whose members may approve (the union of the steps' groups). */
   approverGroups: string[];
-  /** Distinct approvers needed, not counting the requester (≥ 1). */
+  /** Distinct approvers needed in all, not counting the requester (≥ 1): the sum of the steps' `min`. */
   minApprovals: number;
+  /**
+   * The approval rule: every step must get `min` distinct approvers from its groups, one step per person
+   * (DESIGN.md §2). `minApprovals` + `approverGroups` in the policy file is the one-step form.
+   */
+  approvalSteps: ApprovalStep[];
   maxDurationSeconds: number;
   defaultDurationSeconds: number;
   /** How long a PENDING request waits for approval before it expires. */
@@ -55,6 +61,12 @@ export interface NotificationSettings {
     /** Expiry warning lead time before a grant's `expiresAt`. */
     expiryWarningBeforeSeconds: number;
   };
+}
+
+/** One step of an approval rule: `min` distinct approvers who hold one of `groups`. */
+export interface ApprovalStep {
+  groups: string[];
+  min: number;
 }
 
 /** A development IdP user (local stack). */

@@ -6,6 +6,7 @@
  */
 
 import { type AccessRequest, type Approval, effectiveStatus } from "./access-request.js";
+import { approvalProgress, approverGroupsHeld } from "./approval-rule.js";
 import { type AuditAction, type AuditEvent, auditEventId } from "./audit-event.js";
 import { ConflictError, ExpiredError, ForbiddenError } from "./errors.js";
 import type { Entitlement, Policy } from "./policy.js";
@@ -99,8 +100,9 @@ function transition(
 }
 
 /**
- * Records `actor`'s approval. With `minApprovals` distinct approvers (the requester never counts) the
- * request becomes APPROVED with its grant window (event APPROVED); before that it stays PENDING (event
+ * Records `actor`'s approval, with the approver groups they hold now. Once the recorded approvers meet
+ * the entitlement's rule ({@link approvalProgress}: every step its `min`, one step per person, the
+ * requester never counting) the request becomes APPROVED with its grant window (event APPROVED); before that it stays PENDING (event
  * APPROVAL_RECORDED).
  * @param entitlement the request's entitlement in the current policy (`undefined` if it was removed).
  * @throws ForbiddenError `self_approval` (403) when the actor may be the requester, whatever their groups
@@ -142,17 +144,22 @@ export function approveRequest(args: {
     );
   }
   const at = new Date(nowMs).toISOString();
-  const approval: Approval = { approver: actor.sub, at, ...(args.comment ? { comment: args.comment } : {}) };
+  const approval: Approval = {
+    approver: actor.sub,
+    at,
+    groups: approverGroupsHeld(entitlement, actor.groups),
+    ...(args.comment ? { comment: args.comment } : {}),
+  };
   const approvals = [...request.approvals, approval];
-  const distinct = new Set(
-    approvals.filter((a) => !maybeSameIdentity(a.approver, request.requester)).map((a) => a.approver),
-  ).size;
+  const progress = approvalProgress(entitlement, approvals, request.requester);
+  const counted = progress.steps.reduce((n, s) => n + s.approvers.length, 0);
   const details = {
-    approvals: distinct,
+    approvals: counted,
     minApprovals: entitlement.minApprovals,
     ...(args.comment ? { comment: args.comment } : {}),
   };
-  if (distinct < entitlement.minApprovals) {
+  if (!progress.met) {
+    // Recorded even when it fills no step yet (its steps are covered): the matching may use it later.
     return transition(
       request,
       nowMs,

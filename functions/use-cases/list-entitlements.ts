@@ -1,4 +1,6 @@
+import { describeApprovalRule } from "../domain/approval-rule.js";
 import { formatDurationSeconds } from "../domain/duration.js";
+import type { ApprovalStep } from "../domain/policy.js";
 import { type Actor, isApproverOf, isEligible } from "../domain/policy-evaluation.js";
 import type { WorkflowDeps } from "./workflow-deps.js";
 
@@ -9,7 +11,12 @@ export interface EntitlementView {
   audience: string;
   permissions: string[];
   approverGroups: string[];
+  /** Distinct approvers needed in all (the sum of the steps' `min`). */
   minApprovals: number;
+  /** The rule as steps: every step needs `min` approvers from its groups, one step per person. */
+  approvals: ApprovalStep[];
+  /** The rule in words, e.g. "1 approver from sre and 1 approver from payments-approvers (…)". */
+  approvalRule: string;
   maxDuration: string;
   maxDurationSeconds: number;
   defaultDuration: string;
@@ -36,6 +43,8 @@ export function listEntitlements(deps: Pick<WorkflowDeps, "policy">, actor: Acto
       permissions: e.permissions,
       approverGroups: e.approverGroups,
       minApprovals: e.minApprovals,
+      approvals: e.approvalSteps,
+      approvalRule: describeApprovalRule(e),
       maxDuration: formatDurationSeconds(e.maxDurationSeconds),
       maxDurationSeconds: e.maxDurationSeconds,
       defaultDuration: formatDurationSeconds(e.defaultDurationSeconds),

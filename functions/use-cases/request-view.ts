@@ -4,6 +4,7 @@ import {
   effectiveStatus,
   isGrantActive,
 } from "../domain/access-request.js";
+import { type ApprovalProgress, approvalProgress, describeApprovalRule } from "../domain/approval-rule.js";
 import { formatDurationSeconds } from "../domain/duration.js";
 import type { Policy } from "../domain/policy.js";
 import { findEntitlement } from "../domain/policy.js";
@@ -23,6 +24,10 @@ export interface RequestView extends Omit<AccessRequest, "entitlementId" | "stat
   duration: string;
   /** Distinct approvers the entitlement needs now (absent when it needs none or left the policy). */
   minApprovals?: number;
+  /** The entitlement's approval rule in words (absent when it needs no approval or left the policy). */
+  approvalRule?: string;
+  /** Progress per step of the rule: the approvers the matching assigned to each (same condition). */
+  approvalSteps?: ApprovalProgress["steps"];
 }
 
 /** Maps a stored request to its {@link RequestView} at `nowMs` (epoch ms). */
@@ -36,7 +41,11 @@ export function toRequestView(request: AccessRequest, policy: Policy, nowMs: num
     active: isGrantActive(request, nowMs),
     duration: formatDurationSeconds(request.durationSeconds),
     ...(entitlement && !entitlement.autoApprove && !entitlement.breakGlass
-      ? { minApprovals: entitlement.minApprovals }
+      ? {
+          minApprovals: entitlement.minApprovals,
+          approvalRule: describeApprovalRule(entitlement),
+          approvalSteps: approvalProgress(entitlement, request.approvals, request.requester).steps,
+        }
       : {}),
   };
 }

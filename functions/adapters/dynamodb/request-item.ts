@@ -96,6 +96,9 @@ export function fromRequestItem(item: RequestItem): AccessRequest {
         approver: o.approver,
         at: o.at,
         ...(typeof o.comment === "string" ? { comment: o.comment } : {}),
+        ...(Array.isArray(o.groups) && o.groups.every((g) => typeof g === "string")
+          ? { groups: o.groups as string[] }
+          : {}),
       };
     }),
     breakGlass: item.breakGlass === true,
