@@ -1,5 +1,6 @@
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { evaluatePolicy } from "#functions/domain/iam-policy.js";
+import { nameMap } from "./proxy-event.js";
 
 /** Flat authorizer context as API Gateway accepts it: string, number or boolean values only. */
 export type AuthorizerContext = Record<string, string | number | boolean>;
@@ -114,7 +115,7 @@ export function validateAuthorizerResponse(value: unknown): AuthorizerPolicy | s
   const doc = response.policyDocument;
   if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return "policyDocument is not an object";
   if (!("Statement" in doc)) return "policyDocument has no Statement";
-  const context: AuthorizerContext = {};
+  const context: AuthorizerContext = nameMap();
   if (response.context !== undefined && response.context !== null) {
     if (typeof response.context !== "object" || Array.isArray(response.context))
       return "context is not an object";

@@ -34,6 +34,14 @@ export interface RequestFacts {
   receivedAtMs: number;
 }
 
+/**
+ * An empty record with no prototype. Header and query names are chosen by the caller, so a name such as
+ * `__proto__`, `toString` or `constructor` must be an ordinary key, never an inherited member.
+ */
+export function nameMap<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** A new API Gateway request id (a UUID, as `requestContext.requestId` holds). */
 export function newRequestId(): string {
   return randomUUID();
@@ -42,14 +50,15 @@ export function newRequestId(): string {
 /**
  * Single and multi-value headers as REST APIs give them: the last value of a repeated header in `headers`,
  * all of them in `multiValueHeaders`, names in the case the client sent; `null` when there are none.
+ * The maps have no prototype ({@link nameMap}).
  */
 export function headerMaps(rawHeaders: readonly string[]): {
   headers: Record<string, string> | null;
   multiValueHeaders: Record<string, string[]> | null;
 } {
   if (rawHeaders.length === 0) return { headers: null, multiValueHeaders: null };
-  const headers: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const headers = nameMap<string>();
+  const multi = nameMap<string[]>();
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
@@ -64,15 +73,15 @@ export function headerMaps(rawHeaders: readonly string[]): {
 /**
  * Query parameters as REST APIs give them: decoded, the last value of a repeated name in
  * `queryStringParameters`, all of them in `multiValueQueryStringParameters`, `null` when there are none.
- * A bare name (`?mine`) has the value `""`.
+ * A bare name (`?mine`) has the value `""`. The maps have no prototype ({@link nameMap}).
  */
 export function queryMaps(rawQuery: string): {
   queryStringParameters: Record<string, string> | null;
   multiValueQueryStringParameters: Record<string, string[]> | null;
 } {
   const params = new URLSearchParams(rawQuery);
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  const single = nameMap<string>();
+  const multi = nameMap<string[]>();
   for (const [name, value] of params) {
     single[name] = value;
     const list = multi[name] ?? [];
@@ -182,8 +191,8 @@ export function buildProxyEvent(
     path: request.rawPath,
     httpMethod: request.method,
     // Proxy events always carry header objects (empty when there are none), unlike authorizer events.
-    headers: headers ?? {},
-    multiValueHeaders: multiValueHeaders ?? {},
+    headers: headers ?? nameMap<string>(),
+    multiValueHeaders: multiValueHeaders ?? nameMap<string[]>(),
     ...queryMaps(request.rawQuery),
     pathParameters: facts.pathParameters,
     stageVariables: null,

@@ -12,6 +12,7 @@ import {
   buildRequestAuthorizerEvent,
   type GatewayRequest,
   headerValue,
+  nameMap,
   newRequestId,
   type RequestFacts,
 } from "./proxy-event.js";
@@ -203,7 +204,7 @@ export function integrationAuthorizerContext(
   context: AuthorizerContext,
   integrationLatencyMs: number,
 ): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
+  const out = nameMap<string | number | boolean>();
   for (const [key, value] of Object.entries(context)) out[key] = String(value);
   out.principalId = principalId;
   out.integrationLatency = integrationLatencyMs;
@@ -221,7 +222,7 @@ export function proxyResultToResponse(result: unknown, requestId: string): Gatew
   if (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599)
     return undefined;
   if (r.body !== undefined && r.body !== null && typeof r.body !== "string") return undefined;
-  const headers: Record<string, string | string[]> = {};
+  const headers = nameMap<string | string[]>();
   if (r.headers !== undefined && r.headers !== null) {
     if (typeof r.headers !== "object" || Array.isArray(r.headers)) return undefined;
     for (const [name, value] of Object.entries(r.headers as Record<string, unknown>)) {
