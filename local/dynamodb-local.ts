@@ -18,6 +18,13 @@ import {
   type TableDefinition,
   type TableNames,
 } from "#functions/adapters/dynamodb/table-definitions.js";
+import { trackChildProcess } from "./child-processes.js";
+
+/** How a DynamoDB Local process ended: its exit code, or the signal that ended it. */
+export interface DynamoDbLocalExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
 
 /** A running DynamoDB Local. */
 export interface DynamoDbLocal {
@@ -25,9 +32,17 @@ export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   pid: number;
-  /** Stops the process by its own pid (SIGTERM, then SIGKILL after 5 s). Idempotent. */
-  stop(): Promise<void>;
+  /** Resolves when the process ends, whoever ended it. */
+  exited: Promise<DynamoDbLocalExit>;
+  /**
+   * Stops the process by its own pid: SIGTERM, then SIGKILL after `graceMs` (default 2 s). Resolves once
+   * it has exited (its port is free then). Idempotent.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
+
+/** Time DynamoDB Local gets to exit after SIGTERM before SIGKILL, milliseconds. */
+const STOP_GRACE_MS = 2_000;
 
 /** Static credentials DynamoDB Local accepts; never real ones. */
 export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;
@@ -46,10 +61,11 @@ export class DynamoDbLocalError extends Error {
  * port, bound to 127.0.0.1 only, and waits until it answers.
  * @param options.dataDir keep tables in this directory (created if missing); omit for in-memory.
  * @param options.port a fixed port; omit for a free one.
+ * @param options.signal aborting it while DynamoDB Local boots stops the process and rejects.
  * @throws DynamoDbLocalError when `java` is missing (names the Debian package) or it does not start in 60 s.
  */
 export async function startDynamoDbLocal(
-  options: { dataDir?: string; port?: number } = {},
+  options: { dataDir?: string; port?: number; signal?: AbortSignal } = {},
 ): Promise<DynamoDbLocal> {
   assertJava();
   const port = options.port ?? (await freePort());
@@ -63,18 +79,17 @@ export async function startDynamoDbLocal(
   child.stderr?.on("data", (d: Buffer) => {
     if (output.length < 8_000) output += d.toString();
   });
-  let exited: number | null | undefined;
-  const exitPromise = new Promise<void>((done) => {
-    child.once("exit", (code) => {
-      exited = code;
-      done();
+  let exitedWith: DynamoDbLocalExit | undefined;
+  const exited = new Promise<DynamoDbLocalExit>((done) => {
+    child.once("exit", (code, signal) => {
+      exitedWith = { code, signal };
+      done(exitedWith);
     });
   });
-  if (child.pid === undefined) throw new DynamoDbLocalError("DynamoDB Local did not start (no process id).");
-  const pid = child.pid;
+  const pid = trackChildProcess(child, "DynamoDB Local");
   const endpoint = `http://127.0.0.1:${port}`;
-  const stop = async (): Promise<void> => {
-    if (exited !== undefined) return;
+  const stop = async (stopOptions?: { graceMs?: number }): Promise<void> => {
+    if (exitedWith !== undefined) return;
     try {
       process.kill(pid, "SIGTERM");
     } catch {
@@ -86,18 +101,24 @@ export async function startDynamoDbLocal(
       } catch {
         // already gone
       }
-    }, 5_000);
-    await exitPromise;
+    }, stopOptions?.graceMs ?? STOP_GRACE_MS);
+    await exited;
     clearTimeout(timer);
   };
 
+  const abort = () => void stop({ graceMs: 0 });
+  options.signal?.addEventListener("abort", abort, { once: true });
   const client = localDynamoDbClient(endpoint);
   const deadline = Date.now() + START_TIMEOUT_MS;
   try {
     for (;;) {
-      if (exited !== undefined) {
+      if (options.signal?.aborted) {
+        await stop({ graceMs: 0 });
+        throw new DynamoDbLocalError("DynamoDB Local was stopped while it was starting.");
+      }
+      if (exitedWith !== undefined) {
         throw new DynamoDbLocalError(
-          `DynamoDB Local exited with code ${exited} before it answered on port ${port}.\n${output.trim()}`,
+          `DynamoDB Local exited with ${describeExit(exitedWith)} before it answered on port ${port}.\n${output.trim()}`,
         );
       }
       try {
@@ -115,8 +136,14 @@ export async function startDynamoDbLocal(
     }
   } finally {
     client.destroy();
+    options.signal?.removeEventListener("abort", abort);
   }
-  return { endpoint, port, pid, stop };
+  return { endpoint, port, pid, exited, stop };
+}
+
+/** "code 1" or "signal SIGKILL", for messages. */
+export function describeExit(exit: DynamoDbLocalExit): string {
+  return exit.signal ? `signal ${exit.signal}` : `code ${exit.code}`;
 }
 
 /** A DynamoDB client for a local endpoint, with local credentials and few retries. */

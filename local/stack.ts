@@ -14,7 +14,12 @@ import { type LambdaHost, startLambdaHost } from "./api-gateway/lambda-host.js";
 import { LOCAL_REGION } from "./api-gateway/method-arn.js";
 import { RestApi, type RestApiAccessLog, type RestRoute } from "./api-gateway/rest-api.js";
 import type { RouteDefinition } from "./api-gateway/routes.js";
-import { DEFAULT_BODY_LIMIT_BYTES, PortInUseError, serveRestApi } from "./api-gateway/server.js";
+import {
+  DEFAULT_BODY_LIMIT_BYTES,
+  type LocalHttpServer,
+  PortInUseError,
+  serveRestApi,
+} from "./api-gateway/server.js";
 import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "./demo-orders-api.js";
 import { startDevIdp } from "./dev-idp.js";
 import {
@@ -24,6 +29,9 @@ import {
   localDynamoDbClient,
   startDynamoDbLocal,
 } from "./dynamodb-local.js";
+import { DEV_IDP_CLIENT_ID, startDevIdp } from "./dev-idp.js";
+import { createTables, freePort, localDynamoDbClient } from "./dynamodb-local.js";
+import { type SupervisedDynamoDbLocal, superviseDynamoDbLocal } from "./dynamodb-supervisor.js";
 import { type Endpoints, removeEndpointsFile, writeEndpointsFile } from "./endpoints-file.js";
 import { ensureSigningKey, type LocalSigningKey, startKmsServer } from "./kms-server.js";
 import { type LocalNotifier, prepareLocalNotifier } from "./notify/local-notifier.js";
@@ -121,7 +129,24 @@ export interface LocalStackOptions {
   onNotification?: (message: SinkMessage) => void;
   /** Notifier retries: real milliseconds per queue second (default 1000) and per-call timeout (default 5000). */
   notifier?: { queueSecondsMs?: number; deliveryTimeoutMs?: number; maxReceiveCount?: number };
+  /**
+   * Called with one line when a part of the stack dies or comes back (DynamoDB Local's exit, each
+   * restart attempt, its recovery). Default: stderr.
+   */
+  onEvent?: (message: string) => void;
+  /**
+   * Called once when a part of the stack died for good (DynamoDB Local could not be restarted); the
+   * caller should stop the stack and exit non-zero. Default: stderr.
+   */
+  onFatal?: (message: string) => void;
+  /** Aborting it while the stack starts stops what already runs; `startLocalStack` then rejects. */
+  signal?: AbortSignal;
 }
+
+/** How long DynamoDB Local gets to exit after SIGTERM when the stack stops, before SIGKILL, milliseconds. */
+const DYNAMODB_STOP_GRACE_MS = 1_000;
+/** How long `stop()` lets in-flight API calls finish by default, milliseconds. */
+export const DEFAULT_DRAIN_MS = 2_000;
 
 /** A running local stack. */
 export interface LocalStack {
@@ -152,10 +177,22 @@ export interface LocalStack {
   consoleUrl: string;
   /** The notifier's stand-ins (bus, queues, sink), for tests and scripts. */
   notifier: LocalNotifier;
+  /**
+   * The DynamoDB Local this stack runs and supervises (`undefined` with an external `dynamodb`): its
+   * current pid (`undefined` while it is down), whether it answers, and how often it was restarted.
+   */
+  dynamodbLocal:
+    | { readonly pid: number | undefined; readonly up: boolean; readonly restarts: number }
+    | undefined;
   /** Drops the emulator's authorizer result caches (API Gateway's "flush authorizer cache"). */
   flushAuthorizerCaches(): void;
-  /** Stops everything this stack started (servers closed, worker terminated, DynamoDB Local by pid). Idempotent. */
-  stop(): Promise<void>;
+  /**
+   * Stops everything this stack started: the APIs stop accepting and let in-flight calls finish for up
+   * to `drainMs` (default {@link DEFAULT_DRAIN_MS}; later ones get a 503), then the stream poller, the
+   * Lambda worker, the IdP and KMS endpoints, and DynamoDB Local by its pid (SIGKILL after 2 s). Every
+   * port is free when it resolves. Idempotent.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
 
 /**
@@ -197,6 +234,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   mkdirSync(dataDir, { recursive: true });
 
   const cleanups: (() => Promise<void> | void)[] = [];
+  // Servers that take API calls: drained first, while everything they call still runs.
+  const frontDoors: LocalHttpServer[] = [];
+  const onEvent = options.onEvent ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const onFatal = options.onFatal ?? ((message: string) => process.stderr.write(`error: ${message}\n`));
+  const signal = options.signal;
+  const checkpoint = () => signal?.throwIfAborted();
   if (inMemory) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   const runCleanups = async () => {
     while (cleanups.length > 0) {
@@ -212,6 +255,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // DynamoDB Local (a JVM, the slowest part) boots while everything else starts; it is awaited before the
   // stream poller, the first thing that needs it.
   let dynamoReady: Promise<void> = Promise.resolve();
+  let supervised: SupervisedDynamoDbLocal | undefined;
   try {
     const dynamodbPort = external ? 0 : ports.dynamodb === 0 ? await freePort() : ports.dynamodb;
     const dynamodbEndpoint = external ? external.endpoint : `http://127.0.0.1:${dynamodbPort}`;
@@ -222,11 +266,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const notificationsTable = external ? `${tables.audit}-notifications` : DEFAULT_NOTIFICATIONS_TABLE;
     dynamoReady = (async () => {
       if (!external) {
-        const db = await startDynamoDbLocal({
+        // Supervised: if it dies, it is restarted on the same port and data directory (or, in memory,
+        // empty), and the stack says so.
+        const db = await superviseDynamoDbLocal({
           port: dynamodbPort,
           dataDir: inMemory ? undefined : join(dataDir, "dynamodb"),
+          tables,
+          onEvent,
+          onGiveUp: onFatal,
+          signal,
         });
-        cleanups.push(() => db.stop());
+        supervised = db;
+        cleanups.push(() => db.stop({ graceMs: DYNAMODB_STOP_GRACE_MS }));
+        return;
       }
       const client = localDynamoDbClient(dynamodbEndpoint);
       try {
@@ -267,6 +319,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]);
     if (kmsStarted.status === "rejected") throw kmsStarted.reason;
     if (idpStarted.status === "rejected") throw idpStarted.reason;
+    checkpoint();
     const { kms, signingKey } = kmsStarted.value;
     const idp = idpStarted.value;
 
@@ -316,9 +369,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const bodyLimitBytes = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
     const jitServer = await serveRestApi(jitApi, { port: ports.jitApi, bodyLimitBytes });
+    frontDoors.push(jitServer);
     cleanups.push(() => jitServer.stop());
     const demoServer = await serveRestApi(demoApi, { port: ports.demoApi, bodyLimitBytes });
+    frontDoors.push(demoServer);
     cleanups.push(() => demoServer.stop());
+    checkpoint();
 
     // The notifier's stand-ins (sink, EventBridge/SQS/Secrets Manager/SNS endpoint, bus rules, queues).
     const notifier = await prepareLocalNotifier({
@@ -378,8 +434,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     const runningHost = host;
     cleanups.push(() => runningHost.stop());
+    checkpoint();
 
     await dynamoReady;
+    checkpoint();
     // Requests table stream → expiry handler (what the event source mapping does in AWS).
     const poller = await startStreamPoller({
       endpoint: dynamodbEndpoint,
@@ -425,12 +483,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       revocationBoundSeconds: revocationCacheSeconds + authorizerCacheSeconds,
       consoleUrl,
       notifier,
+      dynamodbLocal: supervised,
       flushAuthorizerCaches() {
         jitApi.flushAuthorizerCache();
         demoApi.flushAuthorizerCache();
       },
-      stop() {
-        stopping ??= runCleanups();
+      stop(stopOptions) {
+        stopping ??= (async () => {
+          const drainMs = stopOptions?.drainMs ?? DEFAULT_DRAIN_MS;
+          await Promise.all(frontDoors.map((server) => server.stop({ drainMs }).catch(() => undefined)));
+          await runCleanups();
+        })();
         return stopping;
       },
     };

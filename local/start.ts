@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { Command, CommanderError, InvalidArgumentError } from "commander";
 import { isJitError } from "#functions/domain/errors.js";
 import { PortInUseError } from "./api-gateway/server.js";
+import { killRemainingChildren } from "./child-processes.js";
 import {
   DEFAULT_AUTHORIZER_CACHE_SECONDS,
   DEFAULT_CONFIG_FILE,
@@ -144,6 +145,18 @@ export function startFailureMessage(err: unknown): string {
   return String(err);
 }
 
+/** Signals that stop the stack: Ctrl-C, `kill`, and a closed terminal. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+/** How long in-flight API calls may take to finish once a stop begins, milliseconds. */
+const DRAIN_MS = 2_000;
+/**
+ * Whatever happens while stopping, the process ends this long after the stop began (every child process
+ * killed by its pid first), so all ports are free within 5 s of a signal.
+ */
+const HARD_STOP_MS = 4_000;
+/** How often the process checks that its parent (npm, a shell) is still there, milliseconds. */
+const ORPHAN_CHECK_MS = 500;
+
 async function main(): Promise<void> {
   let options: StartOptions;
   try {
@@ -157,6 +170,45 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+
+  // One shutdown path for every way the stack is asked to stop: a signal (to npm's pid, which passes
+  // SIGINT and SIGTERM on, or to this process), the parent disappearing (npm killed, or SIGHUP to npm,
+  // which it does not pass on), or a part that died for good. It runs at most once.
+  const starting = new AbortController();
+  let stack: LocalStack | undefined;
+  let stopping = false;
+  const shutdown = (reason: string, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${reason}: stopping the local stack…\n`);
+    setTimeout(() => {
+      process.stderr.write("error: the local stack did not stop in time; killing what is left\n");
+      killRemainingChildren();
+      process.exit(exitCode === 0 ? 1 : exitCode);
+    }, HARD_STOP_MS);
+    starting.abort();
+    // While starting, main() sees the abort, and startLocalStack stops what already runs.
+    if (!stack) return;
+    stack.stop({ drainMs: DRAIN_MS }).then(
+      () => {
+        process.stdout.write("stopped.\n");
+        process.exit(exitCode);
+      },
+      (err: unknown) => {
+        process.stderr.write(`error while stopping: ${startFailureMessage(err)}\n`);
+        killRemainingChildren();
+        process.exit(1);
+      },
+    );
+  };
+  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by npm), and a
+  // second signal without a handler would kill it before the stack is stopped.
+  for (const signal of STOP_SIGNALS) process.on(signal, () => shutdown(signal, 0));
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) shutdown(`parent process ${parent} is gone`, 0);
+  }, ORPHAN_CHECK_MS).unref();
+
   const stackOptions: LocalStackOptions = {
     configFile: options.config,
     dataDir: options.dataDir,
@@ -171,6 +223,7 @@ async function main(): Promise<void> {
     sweepIntervalMs: 5_000,
     onNotification: (m) =>
       process.stdout.write(`notify   ${m.kind.padEnd(7)} → ${m.channel}: ${m.summary}\n`),
+    signal: starting.signal,
     onRequest: options.quiet
       ? undefined
       : (api, entry) => {
@@ -181,38 +234,25 @@ async function main(): Promise<void> {
           );
         },
     onError: (message) => process.stderr.write(`stream poller: ${message}\n`),
+    onEvent: (message) => process.stderr.write(`${message}\n`),
+    onFatal: (message) => {
+      process.stderr.write(`error: ${message}\n`);
+      shutdown("a part of the stack is down for good", 1);
+    },
   };
 
-  let stack: LocalStack;
   try {
     stack = await startLocalStack(stackOptions);
   } catch (err) {
+    if (stopping) {
+      // Asked to stop while starting: what had started is stopped already.
+      process.stdout.write("stopped before the stack was up.\n");
+      process.exit(0);
+    }
     process.stderr.write(`error: ${startFailureMessage(err)}\n`);
-    process.exitCode = 1;
-    return;
+    process.exit(1);
   }
   process.stdout.write(`${startBanner(stack)}\n`);
-
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\n${signal}: stopping the local stack…\n`);
-    stack.stop().then(
-      () => {
-        process.stdout.write("stopped.\n");
-        process.exit(0);
-      },
-      (err: unknown) => {
-        process.stderr.write(`error while stopping: ${startFailureMessage(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by tsx), and a
-  // second signal without a handler would kill it before the stack is stopped.
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
 }
 
 // Run only as the entry point (`tsx local/start.ts`), so tests can import the parser and banner.

@@ -34,7 +34,10 @@ export interface StreamPollerOptions {
   batchSize?: number;
   /** Retries of a failing batch before it is dropped (reported through `onError`). Default 3. */
   maxRetryAttempts?: number;
-  /** Told about dropped batches and stream read errors; the poller keeps running. */
+  /**
+   * Told about dropped batches and stream read errors; the poller keeps running. A lost connection to
+   * DynamoDB (Local) is told once when it is lost and once when polling resumes, never per poll.
+   */
   onError?: (message: string) => void;
 }
 
@@ -53,6 +56,8 @@ interface ShardState {
   failedAttempts: number;
   /** No more records: the shard is closed and fully read. */
   done: boolean;
+  /** Where reading started, to start there again when nothing was delivered before a reconnect. */
+  startType: ShardIteratorType;
 }
 
 const MAX_DESCRIBE_PAGES = 100;
@@ -78,22 +83,14 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
   const startingPosition: ShardIteratorType = options.startingPosition ?? "TRIM_HORIZON";
   const report = (message: string) => options.onError?.(message);
   const clientConfig = { endpoint: options.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
-  const dynamodb = new DynamoDBClient({ ...clientConfig, maxAttempts: 2 });
   const streams = new DynamoDBStreamsClient({ ...clientConfig, maxAttempts: 2 });
 
   let streamArn: string;
   try {
-    const table = await dynamodb.send(new DescribeTableCommand({ TableName: options.tableName }));
-    const arn = table.Table?.LatestStreamArn;
-    if (!arn || table.Table?.StreamSpecification?.StreamEnabled === false) {
-      throw new Error(`table ${options.tableName} has no stream enabled`);
-    }
-    streamArn = arn;
+    streamArn = await describeStreamArn(options.endpoint, options.tableName);
   } catch (err) {
     streams.destroy();
     throw err;
-  } finally {
-    dynamodb.destroy();
   }
 
   // Every shard seen, including fully read ones, so a rediscovery never reads a shard twice.
@@ -135,6 +132,7 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
         lastSequenceNumber: undefined,
         failedAttempts: 0,
         done: skip,
+        startType: type,
       });
     }
   };
@@ -155,6 +153,8 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       records = out.Records ?? [];
       shard.iterator = out.NextShardIterator;
     } catch (err) {
+      // No connection: the whole poll fails, and the shards are resumed once DynamoDB answers again.
+      if (isConnectionError(err)) throw err;
       // Expired (15 min) or trimmed iterators: resume after the last delivered record.
       report(`stream read of shard ${shard.shardId} failed (${(err as Error).name}); resuming`);
       shard.iterator = shard.lastSequenceNumber
@@ -183,8 +183,40 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     shard.iterator = await iteratorFor(shard.shardId, "AT_SEQUENCE_NUMBER", failedSequenceNumber);
   };
 
+  // Set when a poll failed for want of a connection; cleared by the first poll that reconnects.
+  let disconnectedAtMs: number | undefined;
+  /**
+   * After a lost connection: the table may be new (an in-memory DynamoDB Local restarted empty), so its
+   * stream is looked up again; a new stream is read from its start, and the shards of the same stream
+   * get fresh iterators after the last delivered record (old iterators may not survive a restart).
+   */
+  const reconnect = async (): Promise<void> => {
+    const arn = await describeStreamArn(options.endpoint, options.tableName);
+    if (arn !== streamArn) {
+      streamArn = arn;
+      shards.clear();
+      await discoverShards(false);
+      return;
+    }
+    for (const shard of shards.values()) {
+      if (shard.done) continue;
+      shard.failedAttempts = 0;
+      shard.iterator = shard.lastSequenceNumber
+        ? await iteratorFor(shard.shardId, "AFTER_SEQUENCE_NUMBER", shard.lastSequenceNumber)
+        : await iteratorFor(shard.shardId, shard.startType);
+    }
+  };
+
   let polls = 0;
   const pollOnce = async (): Promise<void> => {
+    if (disconnectedAtMs !== undefined) {
+      await reconnect();
+      const seconds = ((Date.now() - disconnectedAtMs) / 1000).toFixed(1);
+      disconnectedAtMs = undefined;
+      report(
+        `connection to DynamoDB at ${options.endpoint} is back after ${seconds} s; stream polling resumed`,
+      );
+    }
     polls++;
     if (polls % REDISCOVER_EVERY_POLLS === 0 || shardEnded) {
       shardEnded = false;
@@ -206,7 +238,19 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
     if (stopped) return;
     timer = setTimeout(() => {
       inFlight = pollOnce()
-        .catch((err: unknown) => report(`stream poll failed: ${(err as Error)?.message ?? String(err)}`))
+        .catch((err: unknown) => {
+          if (isConnectionError(err) || disconnectedAtMs !== undefined) {
+            if (disconnectedAtMs === undefined) {
+              disconnectedAtMs = Date.now();
+              report(
+                `lost the connection to DynamoDB at ${options.endpoint} (${errorLabel(err)}); ` +
+                  "stream polling resumes when it answers again",
+              );
+            }
+            return;
+          }
+          report(`stream poll failed: ${(err as Error)?.message ?? String(err)}`);
+        })
         .finally(schedule);
     }, intervalMs);
   };
@@ -224,10 +268,66 @@ export async function startStreamPoller(options: StreamPollerOptions): Promise<S
       if (stopped) return;
       stopped = true;
       if (timer) clearTimeout(timer);
-      await inFlight;
+      // A poll waiting on an unresponsive DynamoDB must not hold up a shutdown: wait for it at most 1 s.
+      let bound: NodeJS.Timeout | undefined;
+      await Promise.race([inFlight, new Promise<void>((resolve) => (bound = setTimeout(resolve, 1_000)))]);
+      clearTimeout(bound);
       streams.destroy();
     },
   };
+}
+
+/**
+ * The stream ARN of `tableName`.
+ * @throws when the table does not exist or has no stream enabled, or DynamoDB cannot be reached.
+ */
+async function describeStreamArn(endpoint: string, tableName: string): Promise<string> {
+  const dynamodb = new DynamoDBClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+    maxAttempts: 2,
+  });
+  try {
+    const table = await dynamodb.send(new DescribeTableCommand({ TableName: tableName }));
+    const arn = table.Table?.LatestStreamArn;
+    if (!arn || table.Table?.StreamSpecification?.StreamEnabled === false) {
+      throw new Error(`table ${tableName} has no stream enabled`);
+    }
+    return arn;
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
+/** Node and SDK error codes and names of a request that got no answer. */
+const CONNECTION_ERRORS = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "TimeoutError",
+  "RequestTimeout",
+]);
+
+/**
+ * True when `err` says DynamoDB could not be reached (refused, reset, timed out), as opposed to an answer
+ * that refused the call.
+ */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | null;
+  if (typeof e !== "object" || e === null) return false;
+  if (typeof e.code === "string" && CONNECTION_ERRORS.has(e.code)) return true;
+  if (typeof e.name === "string" && CONNECTION_ERRORS.has(e.name)) return true;
+  return typeof e.message === "string" && /socket hang up|ECONNREFUSED|ECONNRESET/.test(e.message);
+}
+
+function errorLabel(err: unknown): string {
+  const e = err as { code?: unknown; name?: unknown } | null;
+  if (typeof e?.code === "string") return e.code;
+  if (typeof e?.name === "string") return e.name;
+  return "error";
 }
 
 /** Calls the consumer; returns the sequence number to retry from, or undefined on success. */

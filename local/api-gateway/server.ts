@@ -12,9 +12,19 @@ export interface LocalHttpServer {
   /** `http://127.0.0.1:PORT` (no trailing slash). */
   url: string;
   port: number;
-  /** Closes the listener and every open connection. Idempotent. */
-  stop(): Promise<void>;
+  /** Requests received and not yet answered. */
+  readonly inFlight: number;
+  /**
+   * Stops accepting connections, lets the requests already received finish for up to `drainMs`
+   * (default 0), answers what is still unanswered then with a 503, and closes every connection, so the
+   * port is free when it resolves. Requests arriving meanwhile on open keep-alive connections get the 503
+   * at once. Idempotent: later calls return the first call's promise.
+   */
+  stop(options?: { drainMs?: number }): Promise<void>;
 }
+
+/** `Retry-After` of the 503 a stopping server answers, seconds. */
+export const STOPPING_RETRY_AFTER_SECONDS = 5;
 
 /** Thrown when a port the local stack needs is taken. */
 export class PortInUseError extends Error {
@@ -25,8 +35,9 @@ export class PortInUseError extends Error {
 }
 
 /**
- * Listens on 127.0.0.1 with `handler`, and tracks connections so {@link LocalHttpServer.stop} can close
- * keep-alive sockets instead of waiting for them.
+ * Listens on 127.0.0.1 with `handler`, and tracks connections and unanswered requests so
+ * {@link LocalHttpServer.stop} can drain in-flight calls for a bounded time and then close keep-alive
+ * sockets instead of waiting for them.
  * @param port a fixed port, or 0 for a free one.
  * @throws PortInUseError when the port is taken.
  */
@@ -34,7 +45,17 @@ export async function listenOnLoopback(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
   port: number,
 ): Promise<LocalHttpServer> {
-  const server: Server = createServer(handler);
+  const pending = new Set<ServerResponse>();
+  let draining = false;
+  const server: Server = createServer((req, res) => {
+    if (draining) {
+      sendStopping(res);
+      return;
+    }
+    pending.add(res);
+    res.once("close", () => pending.delete(res));
+    handler(req, res);
+  });
   const sockets = new Set<Socket>();
   server.on("connection", (socket) => {
     sockets.add(socket);
@@ -52,17 +73,54 @@ export async function listenOnLoopback(
   });
   const actual = (server.address() as AddressInfo).port;
   let stopped: Promise<void> | undefined;
+  const drain = async (drainMs: number): Promise<void> => {
+    draining = true;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const deadline = Date.now() + drainMs;
+    while (pending.size > 0 && Date.now() < deadline) await sleep(Math.min(25, deadline - Date.now()));
+    for (const res of pending) sendStopping(res);
+    for (const socket of sockets) socket.destroy();
+    await closed;
+  };
   return {
     url: `http://127.0.0.1:${actual}`,
     port: actual,
-    stop: () => {
-      stopped ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
+    get inFlight() {
+      return pending.size;
+    },
+    stop: (options) => {
+      stopped ??= drain(Math.max(0, options?.drainMs ?? 0));
       return stopped;
     },
   };
+}
+
+/** The answer to a request the stopping server will not serve: 503 with `Retry-After`, connection closed. */
+function sendStopping(res: ServerResponse): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = Buffer.from(
+    JSON.stringify({
+      type: "about:blank",
+      title: "Service Unavailable",
+      status: 503,
+      code: "unavailable",
+      detail: "The local stack is stopping. Retry once it runs again.",
+    }),
+  );
+  res.writeHead(503, {
+    "content-type": "application/problem+json",
+    "content-length": String(body.length),
+    "retry-after": String(STOPPING_RETRY_AFTER_SECONDS),
+    connection: "close",
+  });
+  res.end(body);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -140,6 +198,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | "too-la
 }
 
 function send(res: ServerResponse, response: GatewayResponse, close: boolean): void {
+  // A stopping server may have answered already (its drain time ran out).
+  if (res.headersSent) return;
   const headers: Record<string, string | string[]> = { ...response.headers };
   headers["content-length"] = String(response.body.length);
   if (close) headers.connection = "close";
