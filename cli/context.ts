@@ -1,6 +1,8 @@
 import type { Command } from "commander";
-import { EndpointResolver } from "./endpoints.js";
+import { decodeJwt } from "jose";
+import { EndpointResolver, type Sourced } from "./endpoints.js";
 import { UsageError } from "./errors.js";
+import { displayText } from "./format.js";
 import { devIdpLogin, JitApiClient } from "./http-client.js";
 import { configDir, DEFAULT_PROFILE, PROFILE_NAME, readProfile } from "./session.js";
 
@@ -45,10 +47,18 @@ export class CliContext {
     this.env = env;
     this.output = output;
     this.endpoints = new EndpointResolver({
-      endpoint: options.endpoint ?? nonEmpty(env.JIT_ENDPOINT),
-      idp: options.idp ?? nonEmpty(env.JIT_IDP_ENDPOINT),
+      endpoint:
+        sourced(options.endpoint, "--endpoint") ?? sourced(nonEmpty(env.JIT_ENDPOINT), "JIT_ENDPOINT"),
+      idp: sourced(options.idp, "--idp") ?? sourced(nonEmpty(env.JIT_IDP_ENDPOINT), "JIT_IDP_ENDPOINT"),
       dataDir: options.dataDir ?? nonEmpty(env.JIT_DATA_DIR),
       cwd,
+      configDir: configDir(env),
+      profileEndpoint: () => {
+        const stored = readProfile(this.configDir, this.profile);
+        return stored === undefined
+          ? undefined
+          : { value: stored.endpoint, source: `profile ${this.profile}` };
+      },
     });
   }
 
@@ -93,14 +103,46 @@ export class CliContext {
    */
   client(): JitApiClient {
     if (this.#client) return this.#client;
-    const baseUrl = this.endpoints.jitApi();
-    this.#client = new JitApiClient({ baseUrl, idToken: () => this.#identity(baseUrl) });
+    const { value: baseUrl, source } = this.endpoints.jitApiWithSource();
+    const identity = this.identitySource();
+    this.#client = new JitApiClient({
+      baseUrl,
+      endpointSource: source,
+      idToken: () => this.#identity(baseUrl),
+      unauthorizedHint: this.#unauthorizedHint(identity, baseUrl),
+    });
     return this.#client;
+  }
+
+  /** Where the identity token of this command comes from: `--as`, `JIT_ID_TOKEN` or the profile. */
+  identitySource(): IdentitySource {
+    if (this.options.as !== undefined) return { kind: "as", label: `--as ${this.options.as}` };
+    if (this.env.JIT_ID_TOKEN) return { kind: "env", label: "JIT_ID_TOKEN" };
+    return { kind: "profile", label: `profile ${this.profile}` };
+  }
+
+  /** What to do when the API answers 401 to this identity: advice that fits where the token came from. */
+  #unauthorizedHint(identity: IdentitySource, baseUrl: string): string {
+    switch (identity.kind) {
+      case "as":
+        return (
+          "the development IdP's token was refused: is --idp/JIT_IDP_ENDPOINT the IdP of the stack at " +
+          baseUrl +
+          "?"
+        );
+      case "env":
+        return (
+          "the API refused JIT_ID_TOKEN: set it to a current identity token from this API's identity provider " +
+          "(`jit doctor` shows its issuer), or unset JIT_ID_TOKEN to use the identity `jit login` stored"
+        );
+      case "profile":
+        return `run \`jit login\` again${this.profile === DEFAULT_PROFILE ? "" : ` --profile ${this.profile}`}`;
+    }
   }
 
   async #identity(baseUrl: string): Promise<string> {
     if (this.options.as !== undefined) return devIdpLogin(this.endpoints.idp(), this.options.as);
-    if (this.env.JIT_ID_TOKEN) return this.env.JIT_ID_TOKEN;
+    if (this.env.JIT_ID_TOKEN) return checkedEnvironmentToken(this.env.JIT_ID_TOKEN, this.now());
     const profile = this.profile;
     const stored = readProfile(this.configDir, profile);
     if (stored === undefined) {
@@ -133,6 +175,43 @@ export class CliContext {
     if (this.json) this.printJson(value);
     else this.print(human());
   }
+}
+
+/** Where a command's identity token comes from. */
+export interface IdentitySource {
+  kind: "as" | "env" | "profile";
+  /** `--as alice`, `JIT_ID_TOKEN`, `profile default`. */
+  label: string;
+}
+
+/**
+ * `JIT_ID_TOKEN`, checked before it is sent: it must look like a JWT and must not have expired (read
+ * without verification, for a message that helps; the API verifies it).
+ * @throws UsageError (exit 2) saying what is wrong with it and what to do.
+ */
+export function checkedEnvironmentToken(token: string, nowMs: number): string {
+  const value = token.trim();
+  let claims: { exp?: unknown; iss?: unknown };
+  try {
+    claims = decodeJwt(value);
+  } catch {
+    throw new UsageError(
+      "JIT_ID_TOKEN is not a JWT (three base64url parts separated by '.'): set it to an OIDC identity token " +
+        "from your identity provider, or unset it to use the identity `jit login` stored",
+    );
+  }
+  if (typeof claims.exp === "number" && claims.exp * 1000 <= nowMs) {
+    const from = typeof claims.iss === "string" ? ` from ${displayText(claims.iss)}` : "";
+    throw new UsageError(
+      `JIT_ID_TOKEN expired at ${new Date(claims.exp * 1000).toISOString()}: get a fresh identity token${from}, ` +
+        "or unset it to use the identity `jit login` stored",
+    );
+  }
+  return value;
+}
+
+function sourced(value: string | undefined, source: string): Sourced | undefined {
+  return value === undefined ? undefined : { value, source };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -7,6 +7,11 @@ import { UnreachableError, UsageError } from "./errors.js";
 export const ENDPOINTS_FILE = "endpoints.json";
 /** The local stack's default data directory, relative to the current directory. */
 export const DEFAULT_DATA_DIR = ".data";
+/**
+ * File name, in the CLI's config directory, of the pointer `npm start` writes while it runs: the path of
+ * its endpoints.json and its pid, so `jit` finds a running local stack from any directory.
+ */
+export const LOCAL_STACK_POINTER_FILE = "local-stack.json";
 
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -17,72 +22,183 @@ const EndpointsFileSchema = z.looseObject({
   demoApi: httpUrl.optional(),
 });
 
+/** A local stack's endpoints.json as the CLI reads it: every member that is a URL. */
+export type LocalStackEndpoints = z.output<typeof EndpointsFileSchema> & Record<string, unknown>;
+
+const PointerSchema = z.object({ endpointsFile: z.string().min(1), pid: z.int().positive() });
+
+/** A value and where it came from, for messages and `jit doctor`. */
+export interface Sourced {
+  value: string;
+  /** e.g. `--endpoint`, `JIT_ENDPOINT`, `profile default`, or the path of an endpoints.json. */
+  source: string;
+}
+
 /** Options and environment that decide where the CLI sends requests. */
 export interface EndpointSettings {
-  /** `--endpoint`, else `JIT_ENDPOINT`. */
-  endpoint?: string;
-  /** `--idp`, else `JIT_IDP_ENDPOINT`. */
-  idp?: string;
-  /** `--data-dir`, else `JIT_DATA_DIR`. */
+  /** `--endpoint` or `JIT_ENDPOINT`, with which of them it was. */
+  endpoint?: Sourced;
+  /** `--idp` or `JIT_IDP_ENDPOINT`. */
+  idp?: Sourced;
+  /** `--data-dir` or `JIT_DATA_DIR`. */
   dataDir?: string;
   cwd: string;
+  /** The JIT API the chosen profile logged in to, if it did (read only when needed). */
+  profileEndpoint?: () => Sourced | undefined;
+  /** The CLI's config directory, holding the local stack pointer. */
+  configDir: string;
+  /** Whether a process id is running; default `process.kill(pid, 0)`. */
+  isRunning?: (pid: number) => boolean;
 }
 
 /**
- * Finds the JIT API and the development IdP, lazily: the local stack's `endpoints.json` is read only when
- * an option or variable does not already say. Order: `--endpoint`, `JIT_ENDPOINT`, then `jitApi` from
- * `<data dir>/endpoints.json` (`--data-dir`, `JIT_DATA_DIR`, else `./.data`). The IdP likewise: `--idp`,
- * `JIT_IDP_ENDPOINT`, then `idp` from that file.
+ * Finds the JIT API and the development IdP, lazily. The JIT API is the first of:
+ * 1. `--endpoint`, then `JIT_ENDPOINT`;
+ * 2. `jitApi` of `<dir>/endpoints.json` when `--data-dir` / `JIT_DATA_DIR` names the local stack's
+ *    data directory;
+ * 3. the endpoint the profile logged in to (`jit login`);
+ * 4. `jitApi` of `./.data/endpoints.json` (a local stack started in this directory);
+ * 5. `jitApi` of the endpoints.json named by the pointer a running `npm start` leaves in the config
+ *    directory (`local-stack.json`), so a local stack is found from any directory.
+ * The IdP likewise: `--idp` / `JIT_IDP_ENDPOINT`, else `idp` of the local stack's endpoints.json that
+ * lists the chosen JIT API (looked for in the same places).
  */
 export class EndpointResolver {
   readonly #settings: EndpointSettings;
-  #file: z.output<typeof EndpointsFileSchema> | undefined;
+  #jitApi: Sourced | undefined;
 
   constructor(settings: EndpointSettings) {
     this.#settings = settings;
   }
 
-  /** Path of the local stack's endpoints file this resolver reads. */
-  get endpointsFile(): string {
-    return join(resolve(this.#settings.cwd, this.#settings.dataDir ?? DEFAULT_DATA_DIR), ENDPOINTS_FILE);
+  /** Path of the pointer file a running `npm start` writes. */
+  get pointerFile(): string {
+    return join(this.#settings.configDir, LOCAL_STACK_POINTER_FILE);
+  }
+
+  /** The endpoints.json files looked at, in order, with why (for messages and `jit doctor`). */
+  localStackFiles(): { path: string; why: string }[] {
+    const files: { path: string; why: string }[] = [];
+    if (this.#settings.dataDir !== undefined) {
+      files.push({
+        path: join(resolve(this.#settings.cwd, this.#settings.dataDir), ENDPOINTS_FILE),
+        why: "--data-dir/JIT_DATA_DIR",
+      });
+      return files;
+    }
+    files.push({ path: join(resolve(this.#settings.cwd, DEFAULT_DATA_DIR), ENDPOINTS_FILE), why: "./.data" });
+    const pointed = this.#pointedFile();
+    if (pointed !== undefined) files.push({ path: pointed, why: `running npm start (${this.pointerFile})` });
+    return files;
   }
 
   /**
    * Base URL of the JIT API, without a trailing slash (a stage path such as `/prod` is kept).
-   * @throws UsageError (exit 2) for a URL that is not http(s); UnreachableError (exit 3) when no endpoint is
-   *   configured and the local stack's endpoints file is missing.
+   * @throws UsageError (exit 2) for a URL that is not http(s) or an unreadable endpoints file;
+   *   UnreachableError (exit 3) when nothing names a JIT API and no local stack is running.
    */
   jitApi(): string {
-    if (this.#settings.endpoint !== undefined)
-      return baseUrl(this.#settings.endpoint, "--endpoint/JIT_ENDPOINT");
-    return baseUrl(this.#readFile().jitApi, this.endpointsFile);
+    return this.jitApiWithSource().value;
+  }
+
+  /** {@link jitApi} and where it came from. */
+  jitApiWithSource(): Sourced {
+    this.#jitApi ??= this.#findJitApi();
+    return this.#jitApi;
+  }
+
+  #findJitApi(): Sourced {
+    const { endpoint } = this.#settings;
+    if (endpoint !== undefined)
+      return { value: baseUrl(endpoint.value, endpoint.source), source: endpoint.source };
+    const [first, ...rest] = this.localStackFiles();
+    if (this.#settings.dataDir !== undefined && first) {
+      const file = this.#read(first.path, true) as LocalStackEndpoints;
+      return { value: baseUrl(file.jitApi, first.path), source: first.path };
+    }
+    const profile = this.#settings.profileEndpoint?.();
+    if (profile !== undefined)
+      return { value: baseUrl(profile.value, profile.source), source: profile.source };
+    for (const candidate of [first, ...rest]) {
+      if (!candidate) continue;
+      const file = this.#read(candidate.path, false);
+      if (file) return { value: baseUrl(file.jitApi, candidate.path), source: candidate.path };
+    }
+    throw new UnreachableError(
+      "cannot find a JIT API: no --endpoint or JIT_ENDPOINT, no `jit login`, and no local stack running " +
+        `(looked for ${join(resolve(this.#settings.cwd, DEFAULT_DATA_DIR), ENDPOINTS_FILE)} and ${this.pointerFile}). ` +
+        "Start one with `npm start` in the jit-access checkout, or pass --endpoint <url>",
+    );
   }
 
   /**
    * Base URL of the development IdP (`POST {idp}/login`).
-   * @throws UsageError when it is not configured and the endpoints file names none.
+   * @throws UsageError when it is not configured and no local stack lists the chosen JIT API.
    */
   idp(): string {
-    if (this.#settings.idp !== undefined) return baseUrl(this.#settings.idp, "--idp/JIT_IDP_ENDPOINT");
-    const { idp } = this.#readFile();
-    if (idp === undefined) {
-      throw new UsageError(
-        `${this.endpointsFile} names no development IdP; pass --idp or set JIT_IDP_ENDPOINT`,
-      );
-    }
-    return baseUrl(idp, this.endpointsFile);
+    return this.idpWithSource().value;
   }
 
-  #readFile(): z.output<typeof EndpointsFileSchema> {
-    if (this.#file) return this.#file;
-    const path = this.endpointsFile;
+  /** {@link idp} and where it came from. */
+  idpWithSource(): Sourced {
+    const { idp } = this.#settings;
+    if (idp !== undefined) return { value: baseUrl(idp.value, idp.source), source: idp.source };
+    const stack = this.localStack();
+    if (stack?.endpoints.idp !== undefined) {
+      return { value: baseUrl(stack.endpoints.idp, stack.path), source: stack.path };
+    }
+    throw new UsageError(
+      `no development IdP for ${this.jitApi()}: it is not a local stack this CLI can find; pass --idp or set JIT_IDP_ENDPOINT`,
+    );
+  }
+
+  /**
+   * The running local stack whose endpoints.json lists the chosen JIT API, if any: the file's path and its
+   * members (`jitApi`, `demoApi`, `idp`, `kms`, `dynamodb`, and whatever else the stack lists).
+   */
+  localStack(): { path: string; endpoints: LocalStackEndpoints } | undefined {
+    let jitApi: string;
+    try {
+      jitApi = this.jitApi();
+    } catch {
+      return undefined;
+    }
+    for (const candidate of this.localStackFiles()) {
+      const file = this.#read(candidate.path, false);
+      if (file && file.jitApi.replace(/\/+$/, "") === jitApi)
+        return { path: candidate.path, endpoints: file };
+    }
+    return undefined;
+  }
+
+  /** The endpoints.json a running `npm start` points at, if the pointer exists and its process runs. */
+  #pointedFile(): string | undefined {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.pointerFile, "utf8"));
+    } catch {
+      return undefined;
+    }
+    const pointer = PointerSchema.safeParse(parsed);
+    if (!pointer.success) return undefined;
+    const isRunning = this.#settings.isRunning ?? processIsRunning;
+    return isRunning(pointer.data.pid) ? pointer.data.endpointsFile : undefined;
+  }
+
+  /**
+   * Reads one endpoints.json.
+   * @param required true: a missing file is an error (exit 3); false: it is `undefined`.
+   * @throws UsageError for a file that exists but is not an endpoints file.
+   */
+  #read(path: string, required: boolean): LocalStackEndpoints | undefined {
     let text: string;
     try {
       text = readFileSync(path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+        if (!required) return undefined;
         throw new UnreachableError(
-          `cannot find the local stack: ${path} does not exist — is \`npm start\` running? ` +
+          `cannot find the local stack: ${path} does not exist — is \`npm start\` running with this --data-dir? ` +
             "(for another API pass --endpoint or set JIT_ENDPOINT)",
         );
       }
@@ -99,8 +215,17 @@ export class EndpointResolver {
       const issue = result.error.issues[0];
       throw new UsageError(`${path}: ${issue?.path.join(".") || "(root)"} ${issue?.message ?? "is invalid"}`);
     }
-    this.#file = result.data;
-    return result.data;
+    return result.data as LocalStackEndpoints;
+  }
+}
+
+function processIsRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

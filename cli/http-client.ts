@@ -34,6 +34,10 @@ export interface JitApiClientOptions {
   /** Supplies the identity token for `Authorization: Bearer`; called once, on the first request. */
   idToken: () => Promise<string>;
   timeoutMs?: number;
+  /** Where the base URL came from (`--endpoint`, `profile default`, a path), named when it cannot be reached. */
+  endpointSource?: string;
+  /** Added to the message of a 401: what to do about the refused identity. Default: log in again. */
+  unauthorizedHint?: string;
 }
 
 /**
@@ -114,7 +118,9 @@ export class JitApiClient {
       body,
       headers: { authorization: `Bearer ${token}` },
       timeoutMs: this.#options.timeoutMs,
-      hint: "run `jit login` again",
+      hint: this.#options.unauthorizedHint ?? "run `jit login` again",
+      jitApi: true,
+      endpointSource: this.#options.endpointSource,
     });
   }
 }
@@ -146,6 +152,9 @@ async function requestJson(
     headers?: Record<string, string>;
     timeoutMs?: number | undefined;
     hint?: string;
+    /** True for calls to the JIT API: a 4xx that is not one of its answers means another service. */
+    jitApi?: boolean;
+    endpointSource?: string | undefined;
   },
 ): Promise<unknown> {
   const timeoutMs = options.timeoutMs ?? REQUEST_TIMEOUT_MS;
@@ -165,9 +174,15 @@ async function requestJson(
     });
     text = await response.text();
   } catch (err) {
-    throw unreachable(baseUrl, err, timeoutMs);
+    throw unreachable(baseUrl, err, timeoutMs, options.endpointSource);
   }
-  if (!response.ok) throw apiErrorFrom(response.status, text, options.hint);
+  if (!response.ok) {
+    if (options.jitApi) {
+      const foreign = foreignAnswer(baseUrl, method, path, response.status, text, options.endpointSource);
+      if (foreign) throw foreign;
+    }
+    throw apiErrorFrom(response.status, text, options.hint);
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -182,7 +197,12 @@ async function requestJson(
  * TLS, a redirect) says the server cannot be reached and, for loopback addresses, that the local stack is
  * probably not running.
  */
-export function unreachable(baseUrl: string, err: unknown, timeoutMs: number): UnreachableError {
+export function unreachable(
+  baseUrl: string,
+  err: unknown,
+  timeoutMs: number,
+  source?: string,
+): UnreachableError {
   const name = (err as { name?: string } | null)?.name;
   if (name === "TimeoutError" || name === "AbortError") {
     return new UnreachableError(`${baseUrl} did not answer within ${Math.round(timeoutMs / 1000)}s`, {
@@ -192,10 +212,51 @@ export function unreachable(baseUrl: string, err: unknown, timeoutMs: number): U
   const cause = (err as { cause?: { code?: string } } | null)?.cause;
   const host = safeHostname(baseUrl);
   const local = host === "127.0.0.1" || host === "localhost" || host === "[::1]";
+  const from = source?.startsWith("profile ") ? ` (the API ${source} logged in to)` : "";
   const why = local
     ? " — is `npm start` running?"
     : ` (${cause?.code ?? "network error"}) — check --endpoint/JIT_ENDPOINT and your network`;
-  return new UnreachableError(`cannot reach ${baseUrl}${why}`, { cause: err });
+  return new UnreachableError(`cannot reach ${baseUrl}${from}${why}`, { cause: err });
+}
+
+/**
+ * The error for a 4xx that the JIT API would never send, so the URL points at another service: exit 3,
+ * as for anything that is not the JIT API. The JIT API's refusals are RFC 9457 problem documents with a
+ * `code`, or API Gateway's own `{"message"}` answers (401 `Unauthorized`, 403 denies, 413, 429); API
+ * Gateway's 403 "Missing Authentication Token" means the route does not exist on that API.
+ * @returns the error, or `undefined` when the answer is one of the JIT API's.
+ */
+export function foreignAnswer(
+  baseUrl: string,
+  method: string,
+  path: string,
+  status: number,
+  bodyText: string,
+  source?: string,
+): UnreachableError | undefined {
+  if (status >= 500) return undefined;
+  let doc: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(bodyText);
+    if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+      doc = parsed as Record<string, unknown>;
+    }
+  } catch {
+    doc = undefined;
+  }
+  const check = source === undefined ? "--endpoint/JIT_ENDPOINT" : source;
+  const route = `${method} ${path.split("?")[0]}`;
+  if (doc?.message === "Missing Authentication Token") {
+    return new UnreachableError(
+      `${baseUrl} has no route ${route} (HTTP ${status}, "Missing Authentication Token"): it is not a jit-access ` +
+        `JIT API, or the URL lacks its stage path (e.g. /prod); check ${check}`,
+    );
+  }
+  if (typeof doc?.code === "string" || typeof doc?.message === "string") return undefined;
+  return new UnreachableError(
+    `${baseUrl} answered ${route} with HTTP ${status} and no jit-access problem document: it does not look ` +
+      `like a jit-access JIT API; check ${check}`,
+  );
 }
 
 function safeHostname(url: string): string {

@@ -49,7 +49,7 @@ export const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local
 /** Region used for every local client. */
 export const LOCAL_REGION = "us-east-1";
 
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 120_000;
 
 /** Thrown when Java is missing or DynamoDB Local cannot start. */
 export class DynamoDbLocalError extends Error {
@@ -62,7 +62,7 @@ export class DynamoDbLocalError extends Error {
  * @param options.dataDir keep tables in this directory (created if missing); omit for in-memory.
  * @param options.port a fixed port; omit for a free one.
  * @param options.signal aborting it while DynamoDB Local boots stops the process and rejects.
- * @throws DynamoDbLocalError when `java` is missing (names the Debian package) or it does not start in 60 s.
+ * @throws DynamoDbLocalError when `java` is missing (names the Debian package) or it does not start in 120 s.
  */
 export async function startDynamoDbLocal(
   options: { dataDir?: string; port?: number; signal?: AbortSignal } = {},
@@ -128,7 +128,7 @@ export async function startDynamoDbLocal(
         if (Date.now() > deadline) {
           await stop();
           throw new DynamoDbLocalError(
-            `DynamoDB Local did not answer on ${endpoint} within 60 s.\n${output.trim()}`,
+            `DynamoDB Local did not answer on ${endpoint} within 120 s.\n${output.trim()}`,
           );
         }
         await sleep(150);
