@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../local/stack.js";
+import { type LocalStack, startLocalStack } from "#local/stack.js";
 import { accessToken, callDemo, type http, type JitUser, jitUser, waitUntil } from "./local-stack-client.js";
 import { alive, sleep } from "./npm-start.js";
 

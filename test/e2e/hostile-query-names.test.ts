@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JIT_API_ROUTES } from "../../functions/adapters/http/jit-api-routes.js";
-import { DEMO_ORDERS_ROUTES } from "../../local/demo-orders-api.js";
-import type { LocalStack } from "../../local/stack.js";
+import { JIT_API_ROUTES } from "#functions/adapters/http/jit-api-routes.js";
+import { DEMO_ORDERS_ROUTES } from "#local/demo-orders-api.js";
+import type { LocalStack } from "#local/stack.js";
 import { accessToken, http, type JitUser, jitUser, startTestStack } from "./local-stack-client.js";
 
 /** Query strings whose names are members of `Object.prototype` (hostile case H27). */

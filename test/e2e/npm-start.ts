@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { PROJECT_ROOT } from "../../local/stack.js";
+import { PROJECT_ROOT } from "#local/stack.js";
 
 /** The URLs `npm start` printed in its banner. */
 export interface PrintedEndpoints {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { headerMaps, queryMaps } from "../../../local/api-gateway/proxy-event.js";
+import { headerMaps, queryMaps } from "#local/api-gateway/proxy-event.js";
 
 describe("emulator query and header maps", () => {
   it("H27: keeps names from Object.prototype as ordinary keys, with no inherited members", () => {
