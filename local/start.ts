@@ -24,6 +24,7 @@ import {
   type LocalStackOptions,
   startLocalStack,
 } from "./stack.js";
+import { removeLocalStackPointer, writeLocalStackPointer } from "./stack-pointer.js";
 
 /** Parsed command line of `npm start`. */
 export interface StartOptions {
@@ -189,6 +190,7 @@ async function main(): Promise<void> {
     starting.abort();
     // While starting, main() sees the abort, and startLocalStack stops what already runs.
     if (!stack) return;
+    removeLocalStackPointer();
     stack.stop({ drainMs: DRAIN_MS }).then(
       () => {
         process.stdout.write("stopped.\n");
@@ -251,6 +253,14 @@ async function main(): Promise<void> {
     }
     process.stderr.write(`error: ${startFailureMessage(err)}\n`);
     process.exit(1);
+  }
+  try {
+    writeLocalStackPointer(stack.endpointsFile);
+  } catch (err) {
+    // Only convenience: `jit` still finds the stack from this directory or with --data-dir.
+    process.stderr.write(
+      `note: jit will not find this stack from other directories: ${(err as Error).message}\n`,
+    );
   }
   process.stdout.write(`${startBanner(stack)}\n`);
 }

@@ -3,8 +3,10 @@
  * that stop it with signals and count what is left: processes by pid (from /proc) and ports by binding them.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { PROJECT_ROOT } from "#local/stack.js";
 
 /** The URLs `npm start` printed in its banner. */
@@ -31,11 +33,17 @@ export interface NpmStart {
 }
 
 /** Starts `npm start -- <args>` in the project root. */
-export function npmStart(args: readonly string[]): NpmStart {
+export function npmStart(args: readonly string[], env: NodeJS.ProcessEnv = {}): NpmStart {
   const npm = spawn("npm", ["start", "--", ...args], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    // Its own config directory: `npm start` leaves a pointer there for the jit CLI.
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      JIT_CONFIG_DIR: mkdtempSync(join(tmpdir(), "jit-e2e-config-")),
+      ...env,
+    },
   });
   let out = "";
   let err = "";

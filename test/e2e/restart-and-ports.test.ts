@@ -56,7 +56,12 @@ function startCli(args: string[]): {
   const child = spawn(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["local/start.ts", ...args], {
     cwd: PROJECT_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    // Its own config directory: `npm start` leaves a pointer there for the jit CLI.
+    env: {
+      ...process.env,
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      JIT_CONFIG_DIR: mkdtempSync(join(tmpdir(), "jit-e2e-config-")),
+    },
   });
   let out = "";
   let err = "";

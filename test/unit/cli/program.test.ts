@@ -134,7 +134,7 @@ describe("jit without a running local stack", () => {
     expect(r.stderr).toContain(
       `cannot find the local stack: ${join(dir, "data", "endpoints.json")} does not exist`,
     );
-    expect(r.stderr).toContain("is `npm start` running?");
+    expect(r.stderr).toContain("is `npm start` running");
   });
 
   it("exits 2 naming the file when endpoints.json is not the local stack's", async () => {
