@@ -6,6 +6,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { measureCallCounts, measureMissPath, measureWarmPath } from "./authorizer-path.js";
 import { AUTHORIZER, AUTHORIZER_VARIANTS, coldStartSpecs, REFERENCE } from "./bundles.js";
+import { cliStartupTable, measureCliStartup } from "./cli-startup.js";
 import { type ColdStartResult, measureColdStarts } from "./cold-start.js";
 import { createBenchIssuer, measureIssuePath } from "./issue-path.js";
 import { type BenchStack, startBenchStack } from "./local-stack.js";
@@ -60,6 +61,9 @@ try {
   // Cold starts first, while no DynamoDB Local (a JVM) competes for the two cores.
   log("3. bundling every handler and loading each bundle in fresh Node processes");
   const cold = await measureColdStarts(coldStartSpecs(bundleDir), { dir: bundleDir, ...plan.cold });
+
+  log("6. CLI start-up: jit --help in fresh Node processes");
+  const cliStartup = await measureCliStartup(quick ? 3 : 15);
 
   log("starting DynamoDB Local and the KMS-compatible endpoint");
   stack = await startBenchStack();
@@ -122,8 +126,12 @@ try {
   await cleanUp();
   results.durationSeconds = Math.round((Date.now() - startedAt) / 1000);
   printReport(results);
+  process.stdout.write(`\n${cliStartupTable(cliStartup)}`);
   if (!quick) {
-    writeFileSync(new URL("./results.json", import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+    writeFileSync(
+      new URL("./results.json", import.meta.url),
+      `${JSON.stringify({ ...results, cliStartup }, null, 2)}\n`,
+    );
     log("wrote bench/results.json");
   }
 } catch (err) {

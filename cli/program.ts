@@ -1,4 +1,7 @@
 import { Command, CommanderError, Option } from "commander";
+import { registerCompletionCommand } from "./commands/completion.js";
+import { registerDoctorCommand } from "./commands/doctor.js";
+import { registerEndpointsCommand } from "./commands/endpoints.js";
 import { registerEntitlementsCommand } from "./commands/entitlements.js";
 import { registerExecCommand } from "./commands/exec.js";
 import { registerListCommand } from "./commands/list.js";
@@ -10,6 +13,7 @@ import { registerTransitionCommands } from "./commands/transitions.js";
 import { CliContext, type Output } from "./context.js";
 import { ApiError, CliError, EXIT } from "./errors.js";
 import { displayText } from "./format.js";
+import { CLI_VERSION } from "./version.js";
 
 /**
  * Builds the `jit` program (commander). Global options are declared here and read by every command
@@ -29,6 +33,7 @@ export function buildProgram(
       writeErr: (text) => output.stderr.write(text),
     })
     .showSuggestionAfterError()
+    .version(CLI_VERSION, "-V, --version", "print the version of jit-access")
     .option("--endpoint <url>", "JIT API base URL (env: JIT_ENDPOINT; default: jitApi of endpoints.json)")
     .option(
       "--data-dir <dir>",
@@ -48,6 +53,9 @@ export function buildProgram(
   registerTransitionCommands(program, context);
   registerTokenCommand(program, context);
   registerExecCommand(program, context);
+  registerDoctorCommand(program, context);
+  registerEndpointsCommand(program, context);
+  registerCompletionCommand(program, (text) => output.stdout.write(text));
   return program;
 }
 

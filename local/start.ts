@@ -2,7 +2,7 @@
  * `npm start`: runs the local stack (local/stack.ts) until Ctrl-C, and prints its URLs and a three-line
  * walkthrough. Options: `--config FILE`, `--data-dir DIR`, `--in-memory`, `--port-base N`,
  * `--revocation-cache-seconds N`, `--authorizer-cache-seconds N`, `--reminder-interval SECONDS`,
- * `--log-level LEVEL`, `--quiet`.
+ * `--log-level LEVEL`, `--quiet`, `--dynamodb-endpoint URL`.
  * Exit codes: 0 after a clean stop, 1 when the stack cannot start (one clear message, no stack trace).
  */
 // Node 20 is supported locally; the AWS SDK's notice that its 2027 releases need Node 22 reads like an error.
@@ -20,6 +20,7 @@ import {
   DEFAULT_DATA_DIR,
   DEFAULT_PORT_BASE,
   DEFAULT_REVOCATION_CACHE_SECONDS,
+  DEFAULT_TABLE_NAMES,
   type LocalStack,
   type LocalStackOptions,
   startLocalStack,
@@ -38,6 +39,7 @@ export interface StartOptions {
   quiet: boolean;
   /** Seconds before a pending request is first re-announced (overrides the policy). */
   reminderInterval?: number;
+  dynamodbEndpoint?: string;
 }
 
 function wholeNumber(min: number, max: number) {
@@ -92,6 +94,16 @@ export function parseStartArguments(args: readonly string[]): StartOptions {
       wholeNumber(1, 86_400),
     )
     .option("--quiet", "do not print one line per API request", false)
+    .option(
+      "--dynamodb-endpoint <url>",
+      "use this running DynamoDB Local (tables created if missing) instead of starting one",
+      (value: string) => {
+        if (!/^http:\/\/(127\.0\.0\.1|localhost):\d+\/?$/.test(value)) {
+          throw new InvalidArgumentError("must be http://127.0.0.1:PORT (a DynamoDB Local on this machine).");
+        }
+        return value.replace(/\/$/, "");
+      },
+    )
     .allowExcessArguments(false);
   program.parse([...args], { from: "user" });
   return program.opts<StartOptions>();
@@ -215,6 +227,10 @@ async function main(): Promise<void> {
     configFile: options.config,
     dataDir: options.dataDir,
     inMemory: options.inMemory,
+    dynamodb:
+      options.dynamodbEndpoint === undefined
+        ? undefined
+        : { endpoint: options.dynamodbEndpoint, tables: DEFAULT_TABLE_NAMES },
     portBase: options.portBase,
     revocationCacheSeconds: options.revocationCacheSeconds,
     authorizerCacheSeconds: options.authorizerCacheSeconds,

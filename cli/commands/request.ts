@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import type { AccessRequestView } from "../api-types.js";
+import type { AccessRequestView, EntitlementView } from "../api-types.js";
 import type { CliContext } from "../context.js";
 import { parseCliDuration } from "../duration.js";
 import { NotApprovedError, UsageError } from "../errors.js";
@@ -43,18 +43,37 @@ export function registerRequestCommand(program: Command, context: (command: Comm
         ctx.emit(() => `${headline(created)}\n${requestDetails(created, ctx.now())}`, created);
         return;
       }
-      if (!ctx.json && created.status === "PENDING") {
-        ctx.output.stderr.write(`${headline(created)}\n`);
-      }
+      // Who can approve, from the entitlement's rule (best effort: the wait works without it).
+      const approvers = await client
+        .listEntitlements()
+        .then((list) => approverText(list.find((e) => e.id === created.entitlement)))
+        .catch(() => "");
       const started = Date.now();
-      const spinner = startSpinner(ctx.output.stderr, waitText(created, started));
+      const tty = ctx.output.stderr.isTTY === true;
+      // On a terminal one status line, updated in place; elsewhere one line now, and the outcome later.
+      if (!tty && !ctx.json && created.status === "PENDING") {
+        ctx.output.stderr.write(`${headline(created)}${approvers ? ` Waiting for ${approvers}.` : ""}\n`);
+      }
+      const spinner = startSpinner(ctx.output.stderr, waitText(created, started, approvers));
+      // Ctrl-C (or a SIGTERM) ends the wait, not the request: say so, and how to withdraw it.
+      const interrupted = (signal: NodeJS.Signals) => {
+        spinner.stop();
+        ctx.output.stderr.write(
+          `\nrequest ${created.requestId} is still pending; \`jit cancel ${created.requestId}\` withdraws it\n`,
+        );
+        process.exit(signal === "SIGINT" ? EXIT_INTERRUPTED : 128 + 15);
+      };
+      process.once("SIGINT", interrupted);
+      process.once("SIGTERM", interrupted);
       let outcome: Awaited<ReturnType<typeof waitForDecision>>;
       try {
         outcome = await waitForDecision(client, created, timeout.seconds * 1000, (r) =>
-          spinner.update(waitText(r, started)),
+          spinner.update(waitText(r, started, approvers)),
         );
       } finally {
         spinner.stop();
+        process.off("SIGINT", interrupted);
+        process.off("SIGTERM", interrupted);
       }
       const final = outcome.request;
       ctx.emit(() => `${headline(final)}\n${requestDetails(final, ctx.now())}`, final);
@@ -98,7 +117,23 @@ function headlineText(r: AccessRequestView): string {
   }
 }
 
-function waitText(r: AccessRequestView, startedMs: number): string {
+function waitText(r: AccessRequestView, startedMs: number, approvers: string): string {
   const waited = formatFriendlyDuration((Date.now() - startedMs) / 1000);
-  return displayText(`waiting for approval of ${r.requestId} (${r.status}, ${waited})`);
+  const progress =
+    r.minApprovals === undefined ? "" : `, ${r.approvals?.length ?? 0} of ${r.minApprovals} approvals`;
+  const who = approvers ? ` from ${approvers}` : "";
+  return displayText(
+    `request ${r.requestId} for ${r.entitlement}: ${r.status}${progress}, waiting ${waited} for approval${who} (Ctrl-C stops waiting)`,
+  );
+}
+
+/** Exit code of a `--wait` ended by Ctrl-C: 128 + SIGINT, as shells report it. */
+export const EXIT_INTERRUPTED = 130;
+
+/** Who may approve an entitlement, in a few words: `1 approver of sre`, `2 approvers of sre, payments`. */
+export function approverText(e: EntitlementView | undefined): string {
+  const groups = e?.approverGroups;
+  if (!e || !groups || groups.length === 0) return "";
+  const n = e.minApprovals ?? 1;
+  return `${n} approver${n === 1 ? "" : "s"} of ${groups.join(", ")}`;
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { decodeJwt } from "jose";
+import { decodeJwt, UnsecuredJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from "#local/stack.js";
 import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
@@ -348,8 +348,98 @@ describe("jit CLI errors", () => {
         probe.close(() => resolvePort(free));
       });
     });
-    const r = await jit(["list", "--endpoint", `http://127.0.0.1:${port}`], { JIT_ID_TOKEN: "a.b.c" });
+    const r = await jit(["list", "--endpoint", `http://127.0.0.1:${port}`], {
+      JIT_ID_TOKEN: new UnsecuredJWT({ sub: "alice" }).setExpirationTime("1h").encode(),
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toBe(`error: cannot reach http://127.0.0.1:${port} — is \`npm start\` running?\n`);
+  });
+});
+
+describe("jit exit codes (one case per documented code)", () => {
+  it("0: success, e.g. --version prints the package version", async () => {
+    const r = await jit(["--version"]);
+    expect(r.code).toBe(0);
+    const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")) as {
+      version: string;
+    };
+    expect(r.stdout.trim()).toBe(version);
+  });
+
+  it("0: doctor against a healthy local stack names the API, its issuer, the clock, the identity and every part", async () => {
+    const r = await jit(["doctor", "--as", "alice"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`JIT API      ${stack.endpoints.jitApi} (from ${stack.endpointsFile})`);
+    expect(r.stdout).toContain(`a jit-access API, token issuer ${stack.endpoints.jitApi}`);
+    expect(r.stdout).toMatch(/^ok {2}\s*clock/m);
+    expect(r.stdout).toContain(`alice (--as alice), issuer ${stack.endpoints.idp}`);
+    expect(r.stdout).toMatch(/local stack +demoApi, idp, dynamodb, kms answer|local stack .*answer/);
+  });
+
+  it("0: completion prints a bash script that completes the subcommands", async () => {
+    const r = await jit(["completion", "bash"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("complete -o default -F _jit_complete jit");
+    expect(r.stdout).toMatch(/request\) COMPREPLY=.*--wait/);
+  });
+
+  it("1: the API refused (4xx): a JIT_ID_TOKEN it does not trust, with advice about JIT_ID_TOKEN", async () => {
+    const forged = new UnsecuredJWT({ sub: "alice", iss: stack.endpoints.idp })
+      .setExpirationTime("1h")
+      .encode();
+    const r = await jit(["list"], { JIT_ID_TOKEN: forged });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the API refused JIT_ID_TOKEN");
+    expect(r.stderr).toContain("unset JIT_ID_TOKEN");
+    expect(r.stderr).not.toContain("run `jit login` again");
+  });
+
+  it("2: usage: JIT_ID_TOKEN that is not a JWT, or has expired, is refused before any call, saying what to do", async () => {
+    const notJwt = await jit(["list"], { JIT_ID_TOKEN: "not-a-token" });
+    expect(notJwt.code).toBe(2);
+    expect(notJwt.stderr).toContain("JIT_ID_TOKEN is not a JWT");
+    const expired = new UnsecuredJWT({ sub: "alice", iss: "https://idp.example" })
+      .setIssuedAt(1_000)
+      .setExpirationTime(2_000)
+      .encode();
+    const old = await jit(["list"], { JIT_ID_TOKEN: expired });
+    expect(old.code).toBe(2);
+    expect(old.stderr).toContain(
+      "JIT_ID_TOKEN expired at 1970-01-01T00:33:20.000Z: get a fresh identity token from https://idp.example",
+    );
+  });
+
+  it("3: an --endpoint pointing at another service (the demo API, the IdP) is not a JIT API", async () => {
+    const token = { JIT_ID_TOKEN: new UnsecuredJWT({ sub: "alice" }).setExpirationTime("1h").encode() };
+    const demo = await jit(["list", "--endpoint", stack.endpoints.demoApi], token);
+    expect(demo.code).toBe(3);
+    expect(demo.stderr).toContain(`${stack.endpoints.demoApi} has no route GET /requests`);
+    const idp = await jit(["entitlements", "--endpoint", stack.endpoints.idp], token);
+    expect(idp.code).toBe(3);
+    expect(idp.stderr).toMatch(/does not look like a jit-access JIT API|has no route|not JSON/);
+  });
+
+  it("130: Ctrl-C during --wait says the request is still pending and how to withdraw it", async () => {
+    const waiting = start([
+      "request",
+      "orders-admin",
+      "--ticket",
+      "INC-4219",
+      "--reason",
+      "ctrl-c",
+      "--wait",
+      "--as",
+      "alice",
+    ]);
+    const pendingId = await announcedRequestId(waiting.child);
+    expect(waiting.child.kill("SIGINT")).toBe(true);
+    const r = await waiting.done;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain(
+      `request ${pendingId} is still pending; \`jit cancel ${pendingId}\` withdraws it`,
+    );
+    expect(r.stderr).toContain("Waiting for 1 approver of sre");
+    const show = await jit(["show", pendingId, "--as", "alice", "--json"]);
+    expect((JSON.parse(show.stdout) as { request: { status: string } }).request.status).toBe("PENDING");
   });
 });

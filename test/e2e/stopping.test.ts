@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import { DYNAMODB_ENDPOINT_ENV, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
 import {
   alive,
   descendants,
@@ -22,14 +23,23 @@ afterEach(() => {
   for (const run of running.splice(0)) run.kill();
 });
 
-async function startStack(): Promise<{ run: NpmStart; endpoints: PrintedEndpoints; pids: number[] }> {
-  const run = npmStart(["--in-memory", "--port-base", "0", "--quiet"]);
+/**
+ * Starts `npm start` on free ports, in memory. With `ownDynamoDb` it starts its own DynamoDB Local (a JVM,
+ * the slowest part); otherwise it uses the run's shared one (`--dynamodb-endpoint`), which it must leave
+ * running: the cases that only vary the signal need not pay for a JVM each.
+ */
+async function startStack(
+  ownDynamoDb: boolean,
+): Promise<{ run: NpmStart; endpoints: PrintedEndpoints; pids: number[] }> {
+  const args = ["--in-memory", "--port-base", "0", "--quiet"];
+  if (!ownDynamoDb) args.push("--dynamodb-endpoint", testDynamoDbEndpoint());
+  const run = npmStart(args);
   running.push(run);
   const endpoints = await run.ready(START_TIMEOUT_MS);
   const pids = descendants(run.npm.pid as number);
   // npm's shell execs node, which runs DynamoDB Local (java) and the TypeScript loader's esbuild.
   expect(pids.map(commandOf).join("\n")).toMatch(/local\/start\.ts/);
-  expect(pids.map(commandOf).join("\n")).toMatch(/java/);
+  if (ownDynamoDb) expect(pids.map(commandOf).join("\n")).toMatch(/java/);
   return { run, endpoints, pids };
 }
 
@@ -58,7 +68,10 @@ async function stopAndMeasure(
   pids: number[],
   endpoints: PrintedEndpoints,
 ): Promise<number> {
-  const ports = Object.values(endpoints).map(portOf);
+  const shared = process.env[DYNAMODB_ENDPOINT_ENV];
+  const ports = Object.values(endpoints)
+    .filter((url) => url !== shared)
+    .map(portOf);
   const started = Date.now();
   process.kill(target, signal);
   for (;;) {
@@ -106,7 +119,7 @@ describe("H32 stopping npm start", () => {
   it(
     "H32: SIGTERM to npm's pid during a burst of calls: in-flight calls finish or get a clean 503, and every process and port is gone within 5 s",
     async () => {
-      const { run, endpoints, pids } = await startStack();
+      const { run, endpoints, pids } = await startStack(true);
       const login = await fetch(`${endpoints.idp}/login`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -151,7 +164,7 @@ describe("H32 stopping npm start", () => {
   it(
     "H32: SIGINT to npm's pid (Ctrl-C) stops every process and frees every port within 5 s",
     async () => {
-      const { run, endpoints, pids } = await startStack();
+      const { run, endpoints, pids } = await startStack(false);
       const tookMs = await stopAndMeasure(run.npm.pid as number, "SIGINT", pids, endpoints);
       expect(tookMs).toBeLessThan(STOP_BOUND_MS);
       expect(run.stdout()).toContain("SIGINT: stopping the local stack");
@@ -163,7 +176,7 @@ describe("H32 stopping npm start", () => {
   it(
     "H32: SIGTERM to the stack's own process (npm's child) stops everything within 5 s",
     async () => {
-      const { run, endpoints, pids } = await startStack();
+      const { run, endpoints, pids } = await startStack(false);
       const tookMs = await stopAndMeasure(stackPid(pids), "SIGTERM", pids, endpoints);
       expect(tookMs).toBeLessThan(STOP_BOUND_MS);
       expect(await run.exited).not.toBeUndefined();
@@ -174,7 +187,7 @@ describe("H32 stopping npm start", () => {
   it(
     "H32: SIGHUP to npm's pid (npm does not pass it on): the stack sees its parent gone and stops within 5 s",
     async () => {
-      const { run, endpoints, pids } = await startStack();
+      const { run, endpoints, pids } = await startStack(false);
       const tookMs = await stopAndMeasure(run.npm.pid as number, "SIGHUP", pids, endpoints);
       expect(tookMs).toBeLessThan(STOP_BOUND_MS);
       expect(run.stdout()).toMatch(/(SIGHUP|parent process \d+ is gone): stopping the local stack/);
