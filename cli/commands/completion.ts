@@ -37,8 +37,10 @@ export function completionScript(program: Command, shell: string): string {
       return [
         "# jit completion for bash: add `source <(jit completion bash)` to ~/.bashrc",
         "_jit_complete() {",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
         '  local cur="${COMP_WORDS[COMP_CWORD]}" sub="" i',
         "  for ((i = 1; i < COMP_CWORD; i++)); do",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
         '    case "${COMP_WORDS[i]}" in -*) ;; *) sub="${COMP_WORDS[i]}"; break ;; esac',
         "  done",
         '  case "$sub" in',
@@ -65,6 +67,7 @@ export function completionScript(program: Command, shell: string): string {
         "    _describe 'command' commands",
         "    return",
         "  fi",
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
         "  case ${words[2]} in",
         ...commands.map((c) => `    ${c.name}) compadd -- ${[...c.options, ...global].join(" ")} ;;`),
         "  esac",

@@ -36,13 +36,13 @@ export function registerEndpointsCommand(program: Command, context: (command: Co
       }
       ctx.emit(
         () =>
-          formatTable(
+          `${formatTable(
             [
               { header: "name", value: (r: [string, string]) => r[0] },
               { header: "url", value: (r) => r[1] },
             ],
             Object.entries(all),
-          ) + `(from ${stack?.path ?? api.source})`,
+          )}(from ${stack?.path ?? api.source})`,
         all,
       );
     });

@@ -409,14 +409,12 @@ describe("jit exit codes (one case per documented code)", () => {
     );
   });
 
-  it("3: an --endpoint pointing at another service (the demo API, the IdP) is not a JIT API", async () => {
+  it("3: an --endpoint pointing at another service (the demo API) is not a JIT API", async () => {
     const token = { JIT_ID_TOKEN: new UnsecuredJWT({ sub: "alice" }).setExpirationTime("1h").encode() };
     const demo = await jit(["list", "--endpoint", stack.endpoints.demoApi], token);
     expect(demo.code).toBe(3);
     expect(demo.stderr).toContain(`${stack.endpoints.demoApi} has no route GET /requests`);
-    const idp = await jit(["entitlements", "--endpoint", stack.endpoints.idp], token);
-    expect(idp.code).toBe(3);
-    expect(idp.stderr).toMatch(/does not look like a jit-access JIT API|has no route|not JSON/);
+    expect(demo.stderr).toContain("check --endpoint");
   });
 
   it("130: Ctrl-C during --wait says the request is still pending and how to withdraw it", async () => {

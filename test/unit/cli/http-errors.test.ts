@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, EXIT, UnreachableError } from "#cli/errors.js";
-import { apiErrorFrom, unreachable } from "#cli/http-client.js";
+import { apiErrorFrom, foreignAnswer, unreachable } from "#cli/http-client.js";
 
 describe("apiErrorFrom", () => {
   it("takes detail and code from an RFC 9457 problem document; 4xx exits 1", () => {
@@ -62,5 +62,40 @@ describe("unreachable", () => {
   it("says how long it waited on a timeout", () => {
     const err = unreachable("http://127.0.0.1:4000", new DOMException("timed out", "TimeoutError"), 30_000);
     expect(err.message).toBe("http://127.0.0.1:4000 did not answer within 30s");
+  });
+});
+
+describe("answers from a service that is not the JIT API", () => {
+  it("calls API Gateway's Missing Authentication Token a missing route (exit 3)", () => {
+    const err = foreignAnswer(
+      "https://x.example",
+      "GET",
+      "/requests?mine",
+      403,
+      '{"message":"Missing Authentication Token"}',
+      "--endpoint",
+    );
+    expect(err?.exitCode).toBe(3);
+    expect(err?.message).toContain("https://x.example has no route GET /requests");
+    expect(err?.message).toContain("stage path");
+  });
+
+  it("calls a 4xx without a problem document foreign (exit 3), naming where the URL came from", () => {
+    const err = foreignAnswer(
+      "https://x.example",
+      "POST",
+      "/requests",
+      404,
+      "<html>Not Found</html>",
+      "profile work",
+    );
+    expect(err?.exitCode).toBe(3);
+    expect(err?.message).toContain("does not look like a jit-access JIT API; check profile work");
+  });
+
+  it("keeps the JIT API's own refusals: problem documents and API Gateway's 401", () => {
+    expect(foreignAnswer("u", "GET", "/x", 403, '{"code":"forbidden","detail":"no"}')).toBeUndefined();
+    expect(foreignAnswer("u", "GET", "/x", 401, '{"message":"Unauthorized"}')).toBeUndefined();
+    expect(foreignAnswer("u", "GET", "/x", 503, "<html>")).toBeUndefined();
   });
 });
