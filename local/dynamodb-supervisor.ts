@@ -1,3 +1,4 @@
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
 import {
   createTables,
@@ -18,6 +19,8 @@ export interface DynamoDbSupervisorOptions {
   dataDir: string | undefined;
   /** Tables created at start and after each restart (kept as they are when they exist). */
   tables: TableNames;
+  /** More set-up run after the tables at start and after each restart (e.g. other tables). */
+  prepare?: (client: DynamoDBClient) => Promise<void>;
   /** One line per event a person should know about: the exit, a failed attempt, the recovery. */
   onEvent: (message: string) => void;
   /** Called once when every restart attempt failed; DynamoDB Local stays down. */
@@ -58,6 +61,7 @@ export async function superviseDynamoDbLocal(
     const client = localDynamoDbClient(db.endpoint);
     try {
       await createTables(client, options.tables);
+      await options.prepare?.(client);
     } catch (err) {
       await db.stop({ graceMs: 0 });
       throw err;
@@ -95,9 +99,9 @@ export async function superviseDynamoDbLocal(
     options.onEvent(
       options.dataDir === undefined
         ? `DynamoDB Local (pid ${pid}) exited (${how}). It ran in memory, so every request, grant and ` +
-            "audit event of this run is gone. Restarting it empty; the JIT API answers 503 until it is back."
+            "audit event of this run is gone. Restarting it empty; calls that need it fail until it is back."
         : `DynamoDB Local (pid ${pid}) exited (${how}). Restarting it on the same data directory ` +
-            `(${options.dataDir}); the JIT API answers 503 until it is back.`,
+            `(${options.dataDir}); calls that need it fail until it is back.`,
     );
     let lastError = "";
     for (let attempt = 1; attempt <= backoff.maxAttempts; attempt++) {

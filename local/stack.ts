@@ -22,15 +22,7 @@ import {
 } from "./api-gateway/server.js";
 import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "./demo-orders-api.js";
 import { startDevIdp } from "./dev-idp.js";
-import {
-  createTable,
-  createTables,
-  freePort,
-  localDynamoDbClient,
-  startDynamoDbLocal,
-} from "./dynamodb-local.js";
-import { DEV_IDP_CLIENT_ID, startDevIdp } from "./dev-idp.js";
-import { createTables, freePort, localDynamoDbClient } from "./dynamodb-local.js";
+import { createTable, createTables, freePort, localDynamoDbClient } from "./dynamodb-local.js";
 import { type SupervisedDynamoDbLocal, superviseDynamoDbLocal } from "./dynamodb-supervisor.js";
 import { type Endpoints, removeEndpointsFile, writeEndpointsFile } from "./endpoints-file.js";
 import { ensureSigningKey, type LocalSigningKey, startKmsServer } from "./kms-server.js";
@@ -272,6 +264,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           port: dynamodbPort,
           dataDir: inMemory ? undefined : join(dataDir, "dynamodb"),
           tables,
+          prepare: (client) => createTable(client, notificationsTable, NOTIFICATIONS_TABLE),
           onEvent,
           onGiveUp: onFatal,
           signal,
