@@ -16,6 +16,7 @@ export interface PrintedEndpoints {
   idp: string;
   kms: string;
   dynamodb: string;
+  notifications?: string;
 }
 
 /** A running `npm start`. */
@@ -100,7 +101,9 @@ export function parseBanner(text: string): PrintedEndpoints {
     if (!match?.[1]) throw new Error(`no ${label} URL in:\n${text}`);
     return match[1];
   };
+  const notifications = /notifications\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
   return {
+    ...(notifications === undefined ? {} : { notifications }),
     jitApi: url("JIT API"),
     demoApi: url("demo orders API"),
     idp: url("dev IdP"),
