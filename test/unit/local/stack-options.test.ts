@@ -104,8 +104,8 @@ describe("local stack ports", () => {
 
   it("refuses a privileged or overflowing port base", () => {
     expect(() => resolvePorts({ portBase: 80 })).toThrow(RangeError);
-    expect(() => resolvePorts({ portBase: 65_531 })).toThrow(RangeError);
-    expect(resolvePorts({ portBase: 65_530 }).console).toBe(65_535);
+    expect(() => resolvePorts({ portBase: 65_530 })).toThrow(RangeError);
+    expect(resolvePorts({ portBase: 65_529 }).notifications).toBe(65_535);
   });
 });
 
