@@ -1,6 +1,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import * as z from "zod/mini";
+import { reportOutagesAs, SDK_REQUEST_HANDLER_TIMEOUTS } from "../adapters/aws/dependency-outage.js";
 import { DynamoDbAuditLog } from "../adapters/dynamodb/dynamodb-audit-log.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { ENV, readEnvironment, StoreEnvironmentSchema } from "../config/environment.js";
@@ -40,14 +41,17 @@ export interface ExpiryConsumerDependencies {
  */
 export function documentClientFor(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env) {
   const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
-  const client =
-    endpoint === undefined
-      ? new DynamoDBClient({})
-      : new DynamoDBClient({
+  const client = new DynamoDBClient({
+    requestHandler: SDK_REQUEST_HANDLER_TIMEOUTS,
+    ...(endpoint === undefined
+      ? {}
+      : {
           endpoint,
           region: env.AWS_REGION ?? "us-east-1",
           ...(hasCredentials ? {} : { credentials: { accessKeyId: "local", secretAccessKey: "local" } }),
-        });
+        }),
+  });
+  reportOutagesAs("DynamoDB", client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

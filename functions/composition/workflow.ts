@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { reportOutagesAs, SDK_REQUEST_HANDLER_TIMEOUTS } from "../adapters/aws/dependency-outage.js";
 import { DynamoDbAuditLog } from "../adapters/dynamodb/dynamodb-audit-log.js";
 import { DynamoDbRequestRepository } from "../adapters/dynamodb/dynamodb-request-repository.js";
 import { ENV, readEnvironment, StoreEnvironmentSchema } from "../config/environment.js";
@@ -16,19 +17,22 @@ const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as 
 /**
  * A DynamoDB document client for this Lambda. With `JIT_DYNAMODB_ENDPOINT` set (local stack, tests) it
  * talks to that endpoint, in `us-east-1`, with static local credentials unless the environment has some.
- * Undefined attribute values are dropped rather than failing a write.
+ * Undefined attribute values are dropped rather than failing a write. An outage (unreachable, failing or
+ * throttling, after the SDK's retries) surfaces as a `DependencyUnavailableError` (503 `unavailable`).
  */
 export function createDocumentClient(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env) {
   const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
-  const client = new DynamoDBClient(
-    endpoint === undefined
+  const client = new DynamoDBClient({
+    requestHandler: SDK_REQUEST_HANDLER_TIMEOUTS,
+    ...(endpoint === undefined
       ? {}
       : {
           endpoint,
           region: env.AWS_REGION ?? LOCAL_REGION,
           ...(hasCredentials ? {} : { credentials: LOCAL_CREDENTIALS }),
-        },
-  );
+        }),
+  });
+  reportOutagesAs("DynamoDB", client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 

@@ -19,6 +19,7 @@ export type ErrorCode =
   | "invalid_state"
   | "already_approved"
   | "expired"
+  | "unavailable"
   | "configuration"
   | "internal";
 
@@ -96,6 +97,41 @@ export class ExpiredError extends JitError {
   }
 }
 
+/** Retry-After, seconds, of a {@link DependencyUnavailableError} built without one. */
+export const DEFAULT_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * 503: a service jit-access depends on (DynamoDB, KMS) is unreachable, failing or throttling after the
+ * SDK's own retries. The caller may retry after `retryAfterSeconds` (sent as the `Retry-After` header,
+ * RFC 9110 §10.2.3) and then reads the state that holds: a write whose answer was lost (a timeout) may
+ * have committed, and every transition is conditional, so a repeated one is a 409, never a double one.
+ * Adapters raise it at their boundary, so no AWS SDK error reaches a response as a 500.
+ */
+export class DependencyUnavailableError extends JitError {
+  /** Which dependency, e.g. `DynamoDB` or `KMS`: for logs and the message, never secrets. */
+  readonly dependency: string;
+  /** Whole seconds after which a retry is reasonable (≥ 1). */
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    dependency: string,
+    options: { cause?: unknown; retryAfterSeconds?: number; throttled?: boolean } = {},
+  ) {
+    const retryAfterSeconds = Math.max(
+      1,
+      Math.ceil(options.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS),
+    );
+    super(
+      "unavailable",
+      `${dependency} is ${options.throttled ? "throttling requests" : "unavailable"} right now. ` +
+        `Retry after ${retryAfterSeconds} seconds.`,
+      { cause: options.cause },
+    );
+    this.dependency = dependency;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
 /** Invalid deployment configuration (policy file, environment). Fails start-up, synth or cold start. */
 export class ConfigurationError extends JitError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -131,6 +167,7 @@ const ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "invalid_state",
   "already_approved",
   "expired",
+  "unavailable",
   "configuration",
   "internal",
 ]);

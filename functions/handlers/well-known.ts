@@ -23,7 +23,8 @@ export const WELL_KNOWN_MAX_AGE_SECONDS = 300;
  * Public `GET /.well-known/jwks.json` (RFC 7517 JWK Set: current and previous keys, current first) and
  * `GET /.well-known/oauth-authorization-server` (RFC 8414 metadata), both with
  * `cache-control: public, max-age=300`. No identity is needed. Another path is a 404 and another method a
- * 400 problem document; a key source failure (KMS) is a logged 500 with `no-store`, never a partial set.
+ * 400 problem document; a KMS outage is a 503 `unavailable` with `Retry-After` and another key source
+ * failure a logged 500, both `no-store`, never a partial set.
  */
 export function createWellKnownHandler(deps: WellKnownDependencies, log: Logger = logger): RestHandler {
   return async (event, context) => {

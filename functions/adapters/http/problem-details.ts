@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { type ErrorCode, isJitError } from "../../domain/errors.js";
+import { DEFAULT_RETRY_AFTER_SECONDS, type ErrorCode, isJitError } from "../../domain/errors.js";
 
 /** The one table from stable error code to HTTP status (DESIGN.md §6). */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
@@ -16,6 +16,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   invalid_state: 409,
   already_approved: 409,
   expired: 410,
+  unavailable: 503,
   configuration: 500,
   internal: 500,
 };
@@ -28,6 +29,7 @@ const TITLES: Readonly<Record<number, string>> = {
   409: "Conflict",
   410: "Gone",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 /** An RFC 9457 problem details document with our stable `code` extension member. */
@@ -43,7 +45,8 @@ export interface ProblemDocument {
 /**
  * Maps any thrown value to an RFC 9457 `application/problem+json` response. JitErrors keep their code,
  * message and details; anything else becomes a 500 `internal` with no internals in the body (the caller
- * logs the original).
+ * logs the original). A 503 `unavailable` carries `Retry-After` (whole seconds, RFC 9110 §10.2.3) from the
+ * error's `retryAfterSeconds`.
  * @returns the response and whether the error was unexpected (to be logged at error level).
  */
 export function problemResponse(
@@ -52,6 +55,10 @@ export function problemResponse(
 ): { response: APIGatewayProxyResult; unexpected: boolean } {
   let doc: ProblemDocument;
   let unexpected = false;
+  const headers: Record<string, string> = {
+    "content-type": "application/problem+json",
+    "cache-control": "no-store",
+  };
   if (isJitError(err) && err.code !== "internal" && err.code !== "configuration") {
     const status = STATUS_BY_CODE[err.code];
     doc = {
@@ -62,6 +69,7 @@ export function problemResponse(
       code: err.code,
       ...(err.details ?? {}),
     };
+    if (err.code === "unavailable") headers["retry-after"] = String(retryAfterSeconds(err));
   } else {
     unexpected = true;
     doc = {
@@ -77,10 +85,18 @@ export function problemResponse(
     unexpected,
     response: {
       statusCode: doc.status,
-      headers: { "content-type": "application/problem+json", "cache-control": "no-store" },
+      headers,
       body: JSON.stringify(doc),
     },
   };
+}
+
+/** The error's `retryAfterSeconds` when it is a sane whole number of seconds (matched by shape, not class). */
+function retryAfterSeconds(err: unknown): number {
+  const value = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof value === "number" && Number.isInteger(value) && value >= 1 && value <= 3600
+    ? value
+    : DEFAULT_RETRY_AFTER_SECONDS;
 }
 
 /** A JSON success response. */

@@ -96,9 +96,21 @@ export function createRestHandler<S extends z.ZodMiniType | undefined = undefine
         statusCode: response.statusCode,
       };
       if (unexpected) logger.error(`${operation} failed`, { ...fields, error: err as Error });
+      else if (response.statusCode === 503)
+        logger.warn(`${operation} unavailable`, dependencyFields(err, fields));
       else logger.info(`${operation} refused`, fields);
       return response;
     }
+  };
+}
+
+/** A 503's log fields: which dependency and the SDK error's name (never its message: it may echo input). */
+function dependencyFields(err: unknown, fields: Record<string, string | number | boolean>) {
+  const e = err as { dependency?: unknown; cause?: { name?: unknown; code?: unknown } };
+  return {
+    ...fields,
+    dependency: String(e.dependency ?? ""),
+    dependencyError: String(e.cause?.code ?? e.cause?.name ?? ""),
   };
 }
 
