@@ -41,16 +41,15 @@ export interface ExpiryConsumerDependencies {
  */
 export function documentClientFor(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env) {
   const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
-  const client = new DynamoDBClient({
-    requestHandler: SDK_REQUEST_HANDLER_TIMEOUTS,
-    ...(endpoint === undefined
-      ? {}
+  const client = new DynamoDBClient(
+    endpoint === undefined
+      ? { requestHandler: SDK_REQUEST_HANDLER_TIMEOUTS }
       : {
           endpoint,
           region: env.AWS_REGION ?? "us-east-1",
           ...(hasCredentials ? {} : { credentials: { accessKeyId: "local", secretAccessKey: "local" } }),
-        }),
-  });
+        },
+  );
   reportOutagesAs("DynamoDB", client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

@@ -22,16 +22,15 @@ const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as 
  */
 export function createDocumentClient(endpoint: string | undefined, env: NodeJS.ProcessEnv = process.env) {
   const hasCredentials = Boolean(env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY);
-  const client = new DynamoDBClient({
-    requestHandler: SDK_REQUEST_HANDLER_TIMEOUTS,
-    ...(endpoint === undefined
-      ? {}
+  const client = new DynamoDBClient(
+    endpoint === undefined
+      ? { requestHandler: SDK_REQUEST_HANDLER_TIMEOUTS }
       : {
           endpoint,
           region: env.AWS_REGION ?? LOCAL_REGION,
           ...(hasCredentials ? {} : { credentials: LOCAL_CREDENTIALS }),
-        }),
-  });
+        },
+  );
   reportOutagesAs("DynamoDB", client);
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

@@ -7,10 +7,12 @@ export const THROTTLED_RETRY_AFTER_SECONDS = 2;
 export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 /**
- * Timeouts of every SDK client of the Lambdas, milliseconds. With the SDK's 3 attempts and its backoff
- * a hung dependency answers within about 7 s, inside the 10 s Lambda timeout, so the caller gets our 503
+ * Timeouts of the Lambdas' SDK clients in AWS, milliseconds. With the SDK's 3 attempts and its backoff a
+ * hung dependency answers within about 7 s, inside the 10 s Lambda timeout, so the caller gets our 503
  * instead of API Gateway's 502/504 for a timed-out function. (The SDK's Node handler has no request
- * timeout by default, and without `throwOnRequestTimeout` it only warns.)
+ * timeout by default, and without `throwOnRequestTimeout` it only warns.) Clients of a local endpoint
+ * (DynamoDB Local, the KMS-compatible server) keep the SDK's defaults: on a busy development machine they
+ * answer slowly but surely, and a refused connection is still a 503.
  */
 export const SDK_REQUEST_HANDLER_TIMEOUTS = {
   connectionTimeout: 1_000,

@@ -29,7 +29,6 @@ export function createKmsClient(options: { endpoint?: string; env?: NodeJS.Proce
       endpoint,
       region: LOCAL_REGION,
       maxAttempts: 2,
-      requestHandler: SDK_REQUEST_HANDLER_TIMEOUTS,
       ...(hasCredentials ? {} : { credentials: LOCAL_CREDENTIALS }),
     }),
   );
