@@ -233,6 +233,16 @@ export class JitProtectedApi extends Construct {
         authorizationType: apigateway.AuthorizationType.CUSTOM,
       },
     });
+    // H26: API Gateway keeps serving a stage's authorizer settings until the stage gets a new deployment,
+    // and CDK hashes them into the Deployment's logical id only under a feature flag
+    // (`@aws-cdk/aws-apigateway:authorizerChangeDeploymentLogicalId`). Hashing them here makes a new
+    // result cache TTL or authorizer function redeploy the stage in any app, flag or not.
+    this.restApi.latestDeployment?.addToLogicalId({
+      jitAuthorizer: {
+        resultsCacheTtlSeconds: this.authorizer.budget.resultsCacheTtlSeconds,
+        functionArn: this.authorizer.fn.function.functionArn,
+      },
+    });
     this.restApi.addRequestValidator("RequestValidator", {
       validateRequestBody: true,
       validateRequestParameters: true,

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Validations } from "aws-cdk-lib";
 import type { IConstruct } from "constructs";
+import { PROJECT_ROOT } from "#infra/bundling.js";
 
 /** A CloudFormation template as JSON. */
 export interface TemplateJson {
@@ -82,3 +85,13 @@ export function isWrittenReason(reason: string): boolean {
     !/^(n\/a|none|ok|reason|suppressed?|ignore)\.?$/i.test(text)
   );
 }
+
+/** The `context` of the repository's cdk.json: what `cdk synth` and `cdk deploy` run with. */
+export const CDK_JSON_CONTEXT: Readonly<Record<string, unknown>> = (
+  JSON.parse(readFileSync(join(PROJECT_ROOT, "cdk.json"), "utf8")) as { context: Record<string, unknown> }
+).context;
+
+/** The CDK feature flags of cdk.json (its context without the app's own `jit-access:` keys). */
+export const CDK_JSON_FEATURE_FLAGS: Readonly<Record<string, unknown>> = Object.fromEntries(
+  Object.entries(CDK_JSON_CONTEXT).filter(([key]) => !key.startsWith("jit-access:")),
+);

@@ -35,7 +35,13 @@ import { PROJECT_ROOT } from "#infra/bundling.js";
 import { policyGroups } from "#infra/constructs/identity.js";
 import type { HandlerName, JitFunction } from "#infra/constructs/jit-function.js";
 import { createJitAccessApp, type JitAccessApp } from "#infra/jit-access-app.js";
-import { acknowledgements, iamStatements, isWrittenReason, type TemplateJson } from "./helpers.js";
+import {
+  acknowledgements,
+  CDK_JSON_FEATURE_FLAGS,
+  iamStatements,
+  isWrittenReason,
+  type TemplateJson,
+} from "./helpers.js";
 
 // One synth of the whole app (every Lambda bundled by esbuild) shared by all tests of this file.
 const EXAMPLE_POLICY = join(PROJECT_ROOT, "config", "example.yaml");
@@ -49,7 +55,8 @@ const template: Record<"stateful" | "stateless" | "demo", Template> = {} as neve
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), "jit-infra-app-"));
   built = createJitAccessApp({
-    appProps: { outdir, context: { "jit-access:config": EXAMPLE_POLICY } },
+    // cdk.json's feature flags, so the tests see what `cdk deploy` deploys.
+    appProps: { outdir, context: { ...CDK_JSON_FEATURE_FLAGS, "jit-access:config": EXAMPLE_POLICY } },
   });
   nagFindings = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(built.app).violations;
   assembly = built.app.synth();
