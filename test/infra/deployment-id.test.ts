@@ -7,11 +7,7 @@ import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import { BUNDLING_STACKS } from "aws-cdk-lib/cx-api";
 import { afterAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "#infra/bundling.js";
-import {
-  type JitAccessReference,
-  JitAuthorizer,
-  JitProtectedApi,
-} from "#infra/constructs/jit-authorizer.js";
+import { type JitAccessReference, JitAuthorizer, JitProtectedApi } from "#infra/constructs/jit-authorizer.js";
 import { loadDeploymentPolicy } from "#infra/policy-file.js";
 import { CDK_JSON_FEATURE_FLAGS, type TemplateJson } from "./helpers.js";
 

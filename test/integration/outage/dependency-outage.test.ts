@@ -3,30 +3,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RestHandler } from "../../../functions/adapters/http/rest-handler.js";
+import type { RestHandler } from "#functions/adapters/http/rest-handler.js";
 import {
   issueTokenDepsFromEnvironment,
   wellKnownDepsFromEnvironment,
-} from "../../../functions/composition/tokens.js";
-import { workflowDepsFromEnvironment } from "../../../functions/composition/workflow.js";
-import { ENV } from "../../../functions/config/environment.js";
-import { createApproveRequestHandler } from "../../../functions/handlers/approve-request.js";
-import { createCreateRequestHandler } from "../../../functions/handlers/create-request.js";
-import { createGetAuditTrailHandler } from "../../../functions/handlers/get-audit-trail.js";
-import { createGetRequestHandler } from "../../../functions/handlers/get-request.js";
-import { createIssueTokenHandler } from "../../../functions/handlers/issue-token.js";
-import { createListRequestsHandler } from "../../../functions/handlers/list-requests.js";
-import { createRevokeRequestHandler } from "../../../functions/handlers/revoke-request.js";
-import { createWellKnownHandler, JWKS_PATH } from "../../../functions/handlers/well-known.js";
+} from "#functions/composition/tokens.js";
+import { workflowDepsFromEnvironment } from "#functions/composition/workflow.js";
+import { ENV } from "#functions/config/environment.js";
+import { createApproveRequestHandler } from "#functions/handlers/approve-request.js";
+import { createCreateRequestHandler } from "#functions/handlers/create-request.js";
+import { createGetAuditTrailHandler } from "#functions/handlers/get-audit-trail.js";
+import { createGetRequestHandler } from "#functions/handlers/get-request.js";
+import { createIssueTokenHandler } from "#functions/handlers/issue-token.js";
+import { createListRequestsHandler } from "#functions/handlers/list-requests.js";
+import { createRevokeRequestHandler } from "#functions/handlers/revoke-request.js";
+import { createWellKnownHandler, JWKS_PATH } from "#functions/handlers/well-known.js";
 import {
   createTables,
   type DynamoDbLocal,
   localDynamoDbClient,
   startDynamoDbLocal,
-} from "../../../local/dynamodb-local.js";
-import { startTestKms, type TestKms } from "../../helpers/kms.js";
-import { lambdaPolicyJsonFile } from "../../helpers/policy-json.js";
-import { wellKnownEvent } from "../../helpers/token-issue.js";
+} from "#local/dynamodb-local.js";
+import { startTestKms, type TestKms } from "#test/helpers/kms.js";
+import { lambdaPolicyJsonFile } from "#test/helpers/policy-json.js";
+import { wellKnownEvent } from "#test/helpers/token-issue.js";
 import {
   invoke,
   proxyEvent,
@@ -34,7 +34,7 @@ import {
   type TestResponse,
   USERS,
   WORKFLOW_POLICY_YAML,
-} from "../workflow/workflow-harness.js";
+} from "#test/integration/workflow/workflow-harness.js";
 
 /**
  * H31 (AWS side): the JIT API's handlers, built by the production composition (the same SDK clients a

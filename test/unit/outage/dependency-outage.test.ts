@@ -20,9 +20,9 @@ import {
   dependencyOutage,
   THROTTLED_RETRY_AFTER_SECONDS,
   UNAVAILABLE_RETRY_AFTER_SECONDS,
-} from "../../../functions/adapters/aws/dependency-outage.js";
-import { problemResponse } from "../../../functions/adapters/http/problem-details.js";
-import { DependencyUnavailableError } from "../../../functions/domain/errors.js";
+} from "#functions/adapters/aws/dependency-outage.js";
+import { problemResponse } from "#functions/adapters/http/problem-details.js";
+import { DependencyUnavailableError } from "#functions/domain/errors.js";
 
 const meta = (httpStatusCode: number) => ({ $metadata: { httpStatusCode } });
 
