@@ -410,7 +410,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.oidcIssuer]: idp.issuer,
       [ENV.oidcClientIds]: `${idp.cliClientId},${idp.consoleClientId}`,
       [ENV.oidcGroupsClaim]: policy.identity.groupsClaim,
-      [ENV.oidcJwksUri]: idp.jwksUri,
+      // No JIT_OIDC_JWKS_URI: the identity authorizer finds the keys through OpenID discovery, as in AWS.
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       [ENV.kmsEndpoint]: kms.endpoint,
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",

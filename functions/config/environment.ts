@@ -36,7 +36,7 @@ export const ENV = {
   oidcIssuer: "JIT_OIDC_ISSUER",
   oidcClientIds: "JIT_OIDC_CLIENT_IDS",
   oidcGroupsClaim: "JIT_OIDC_GROUPS_CLAIM",
-  /** Optional JWKS URL; default `<issuer>/.well-known/jwks.json`. */
+  /** Optional JWKS URL; default the `jwks_uri` of the issuer's OpenID discovery document. */
   oidcJwksUri: "JIT_OIDC_JWKS_URI",
   /** Local/dev only: endpoints of DynamoDB Local and the KMS-compatible server. Unset in AWS. */
   dynamodbEndpoint: "JIT_DYNAMODB_ENDPOINT",

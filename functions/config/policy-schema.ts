@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import "./zod-locale.js";
 import { parseDurationSeconds } from "../domain/duration.js";
+import { isTrustworthyUrl } from "../domain/trustworthy-url.js";
 
 /** HTTP methods a permission may name; `*` means any method (API Gateway's wildcard). */
 export const PERMISSION_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*"] as const;
@@ -125,6 +126,37 @@ const approverCount = z
   .number()
   .check(z.int("must be a whole number"), z.gte(1, "must be at least 1"), z.lte(10, "must be at most 10"));
 
+/** An OAuth client id: printable, no spaces (RFC 6749 §2.2 leaves the form to the provider). */
+const clientId = z
+  .string()
+  .check(z.regex(/^[\x21-\x7e]{1,256}$/, "must be 1-256 printable characters without spaces"));
+
+/**
+ * An identity provider URL: https, or http on a loopback address only (a local IdP), with no query or
+ * fragment (OpenID Connect Discovery 1.0 §2 for the issuer).
+ */
+function identityUrl(name: string) {
+  return z.string().check(
+    z.superRefine((text: string, ctx) => {
+      let url: URL;
+      try {
+        url = new URL(text);
+      } catch {
+        ctx.addIssue({ code: "custom", message: `"${text}" is not a URL` });
+        return;
+      }
+      if (!isTrustworthyUrl(url)) {
+        ctx.addIssue({
+          code: "custom",
+          message: `"${text}" must be an https URL (http only on a loopback address: localhost, 127.0.0.1, [::1])`,
+        });
+      } else if (url.search !== "" || url.hash !== "" || text.includes("#")) {
+        ctx.addIssue({ code: "custom", message: `the ${name} "${text}" must not have a query or fragment` });
+      }
+    }),
+  );
+}
+
 /** One entitlement as written in the policy file (DESIGN.md §2). */
 export const EntitlementSchema = z.strictObject({
   id: slug,
@@ -172,9 +204,13 @@ export const PolicyFileSchema = z
     adminGroups: z._default(z.array(groupName), []),
     identity: z._default(
       z.strictObject({
-        issuer: z.optional(z.url({ protocol: /^https?$/ })),
-        audience: z.optional(z.string().check(z.minLength(1))),
-        groupsClaim: z._default(z.string().check(z.minLength(1)), "cognito:groups"),
+        issuer: z.optional(identityUrl("issuer")),
+        consoleClientId: z.optional(clientId),
+        cliClientId: z.optional(clientId),
+        groupsClaim: z._default(z.string().check(z.minLength(1), z.maxLength(256)), "cognito:groups"),
+        jwksUri: z.optional(identityUrl("jwksUri")),
+        // Replaced by the two client ids; declared only so that it is refused with a message naming them.
+        audience: z.optional(z.unknown()),
       }),
       { groupsClaim: "cognito:groups" },
     ),
@@ -248,6 +284,8 @@ export const PolicyFileSchema = z
           });
         }
       });
+
+      checkIdentity(policy.identity, ctx);
       const users = new Map<string, number>();
       policy.users.forEach((u, i) => {
         const first = users.get(u.username);
@@ -261,6 +299,51 @@ export const PolicyFileSchema = z
       });
     }),
   );
+
+/** Cross-field rules of `identity` (DESIGN.md §8). */
+function checkIdentity(
+  identity: {
+    issuer?: string | undefined;
+    consoleClientId?: string | undefined;
+    cliClientId?: string | undefined;
+    jwksUri?: string | undefined;
+    audience?: unknown;
+  },
+  ctx: { addIssue(issue: { code: "custom"; path: PropertyKey[]; message: string }): void },
+): void {
+  if (identity.audience !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["identity", "audience"],
+      message:
+        'is replaced by "consoleClientId" and "cliClientId": the client ids of the web console and of the jit CLI, ' +
+        "both accepted as the aud of identity tokens",
+    });
+  }
+  if (identity.issuer === undefined) {
+    for (const field of ["consoleClientId", "cliClientId", "jwksUri"] as const) {
+      if (identity[field] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["identity", field],
+          message:
+            "applies to an external OIDC provider only: set identity.issuer too, or leave it out to let the CDK app " +
+            "create the Cognito user pool and its clients",
+        });
+      }
+    }
+    return;
+  }
+  for (const field of ["consoleClientId", "cliClientId"] as const) {
+    if (identity[field] === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["identity", field],
+        message: `is required when identity.issuer names an external OIDC provider (the ${field === "consoleClientId" ? "web console's" : "jit CLI's"} client id at that provider)`,
+      });
+    }
+  }
+}
 
 function safeSeconds(text: string): number {
   try {

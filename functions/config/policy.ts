@@ -12,8 +12,10 @@ export function toPolicy(file: PolicyFile): Policy {
     adminGroups: file.adminGroups,
     identity: {
       issuer: file.identity.issuer,
-      audience: file.identity.audience,
+      consoleClientId: file.identity.consoleClientId,
+      cliClientId: file.identity.cliClientId,
       groupsClaim: file.identity.groupsClaim,
+      jwksUri: file.identity.jwksUri,
     },
     entitlements: file.entitlements.map((e) => {
       const maxDurationSeconds = parseDurationSeconds(e.maxDuration);

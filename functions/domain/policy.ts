@@ -76,13 +76,30 @@ export interface DevUser {
   groups: string[];
 }
 
+/**
+ * Who signs people in (DESIGN.md §8). Without `issuer` the CDK app creates a Cognito user pool with a
+ * console and a CLI client; with one, that OIDC provider is used and both client ids are given.
+ */
+export interface PolicyIdentity {
+  /** External OIDC issuer, compared exactly with `iss`; https (http only on loopback). */
+  issuer: string | undefined;
+  /** Client id of the web console at the external issuer (`aud` of its ID tokens). */
+  consoleClientId: string | undefined;
+  /** Client id of the `jit` CLI at the external issuer (`aud` of its ID tokens). */
+  cliClientId: string | undefined;
+  /** Claim listing the caller's groups (`cognito:groups`, `groups`). */
+  groupsClaim: string;
+  /** JWKS location overriding OpenID discovery's `jwks_uri`. */
+  jwksUri: string | undefined;
+}
+
 /** The validated policy: what every component reads. */
 export interface Policy {
   /** Longest lifetime of one access token, seconds (token `exp - iat`). */
   tokenTtlSeconds: number;
   /** Groups that may revoke any grant. */
   adminGroups: string[];
-  identity: { issuer: string | undefined; audience: string | undefined; groupsClaim: string };
+  identity: PolicyIdentity;
   entitlements: Entitlement[];
   users: DevUser[];
   notifications: NotificationSettings;

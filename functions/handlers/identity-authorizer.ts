@@ -40,8 +40,12 @@ export function createIdentityAuthorizerHandler(
       return allowPolicy(identity.sub, resource, identityContext(identity));
     } catch (err) {
       if (err instanceof IdentityTokenRejectedError) {
-        const level = err.reason === "jwks_unavailable" ? "error" : "warn";
-        deps.logger[level]("identity token refused", { reason: err.reason, joseCode: err.joseCode });
+        const unavailable = err.reason === "jwks_unavailable" || err.reason === "discovery_unavailable";
+        deps.logger[unavailable ? "error" : "warn"]("identity token refused", {
+          reason: err.reason,
+          ...(err.joseCode === undefined ? {} : { joseCode: err.joseCode }),
+          ...(err.detail === undefined ? {} : { detail: err.detail }),
+        });
       } else if (err instanceof InvalidMethodArnError) {
         deps.logger.error("identity authorizer event has an unusable methodArn", { reason: err.message });
       } else {

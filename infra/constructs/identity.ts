@@ -7,12 +7,14 @@ import type { Policy } from "#functions/domain/policy.js";
 
 /** What the identity authorizer of the JIT API needs (functions/config/environment.ts OIDC variables). */
 export interface OidcSettings {
-  /** `iss` of accepted identity tokens; their JWKS is `<issuer>/.well-known/jwks.json`. */
+  /** `iss` of accepted identity tokens, compared exactly; keys come from its OpenID discovery document. */
   readonly issuer: string;
-  /** `aud` of accepted identity tokens (the app client id for Cognito). */
-  readonly audience: string;
+  /** Accepted `aud` values: the client ids of the console and the CLI. */
+  readonly clientIds: readonly string[];
   /** Claim listing the caller's groups (`cognito:groups`, `groups`). */
   readonly groupsClaim: string;
+  /** JWKS location overriding discovery (the policy's `identity.jwksUri`). */
+  readonly jwksUri?: string;
 }
 
 /** Properties of {@link JitIdentity}. */
@@ -61,13 +63,19 @@ export class JitIdentity extends Construct {
     super(scope, id);
     const { identity } = props.policy;
     if (identity.issuer !== undefined) {
-      if (identity.audience === undefined) {
+      // The policy schema requires both client ids with an issuer; checked again so the types follow.
+      if (identity.consoleClientId === undefined || identity.cliClientId === undefined) {
         throw new ConfigurationError(
-          `Invalid policy configuration:\n  ${props.policySource}: identity.audience: is required when ` +
-            "identity.issuer names an external OIDC provider (the client id its identity tokens carry as aud)",
+          `Invalid policy configuration:\n  ${props.policySource}: identity.consoleClientId and identity.cliClientId ` +
+            "are required when identity.issuer names an external OIDC provider",
         );
       }
-      this.oidc = { issuer: identity.issuer, audience: identity.audience, groupsClaim: identity.groupsClaim };
+      this.oidc = {
+        issuer: identity.issuer,
+        clientIds: [identity.consoleClientId, identity.cliClientId],
+        groupsClaim: identity.groupsClaim,
+        ...(identity.jwksUri === undefined ? {} : { jwksUri: identity.jwksUri }),
+      };
       this.userPool = undefined;
       this.userPoolClient = undefined;
       return;
@@ -139,7 +147,7 @@ export class JitIdentity extends Construct {
       // Cognito's `iss`: https://cognito-idp.<region>.amazonaws.com/<pool id> (the ProviderURL attribute
       // has no scheme, so the URL is built here).
       issuer: Fn.join("", ["https://cognito-idp.", Aws.REGION, ".", Aws.URL_SUFFIX, "/", pool.userPoolId]),
-      audience: client.userPoolClientId,
+      clientIds: [client.userPoolClientId],
       groupsClaim: identity.groupsClaim,
     };
   }

@@ -309,8 +309,9 @@ export class JitApi extends Construct {
     const identity = make("identity-authorizer", "JIT API identity authorizer (OIDC ID tokens)", false);
     identity.setEnvironment({
       [ENV.oidcIssuer]: props.identity.issuer,
-      [ENV.oidcClientIds]: props.identity.audience,
+      [ENV.oidcClientIds]: Fn.join(",", [...props.identity.clientIds]),
       [ENV.oidcGroupsClaim]: props.identity.groupsClaim,
+      ...(props.identity.jwksUri === undefined ? {} : { [ENV.oidcJwksUri]: props.identity.jwksUri }),
     });
     return fns;
   }

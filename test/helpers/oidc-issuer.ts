@@ -47,10 +47,16 @@ export interface MintIdTokenInput {
 
 /** A running in-process OIDC issuer over loopback HTTP. */
 export interface OidcIssuer {
-  /** `http://127.0.0.1:PORT` (the `iss` of its tokens). */
+  /** `http://127.0.0.1:PORT` plus the issuer path (the `iss` of its tokens). */
   issuer: string;
-  /** `${issuer}/.well-known/jwks.json` */
+  /** `http://127.0.0.1:PORT`: the server's origin, for minting tokens of "another tenant". */
+  origin: string;
+  /** Where the JWKS is served (named by the discovery document). */
   jwksUri: string;
+  /** Number of discovery document requests served so far. */
+  readonly discoveryRequests: number;
+  /** Makes the discovery document answer 503 (false) or normally (true), to simulate an outage. */
+  setDiscoveryAvailable(available: boolean): void;
   /** Default `aud` of minted tokens (the OIDC client id). */
   audience: string;
   /** Name of the claim that carries groups (`cognito:groups` by default). */
@@ -81,6 +87,10 @@ export interface StartOidcIssuerOptions {
   groupsClaim?: string;
   /** Port on 127.0.0.1; default a free one chosen by the OS. */
   port?: number;
+  /** Path of the issuer after the origin (Okta `/oauth2/default`, Entra `/{tenant}/v2.0`); default none. */
+  issuerPath?: string;
+  /** Path of the JWKS (Okta `…/v1/keys`, Entra `/{tenant}/discovery/v2.0/keys`, Google `/oauth2/v3/certs`). */
+  jwksPath?: string;
 }
 
 /**
@@ -95,19 +105,25 @@ export async function startOidcIssuer(options: StartOidcIssuerOptions = {}): Pro
   const groupsClaim = options.groupsClaim ?? "cognito:groups";
   let keys: OidcSigningKey[] = [await newSigningKey(alg)];
   let jwksRequests = 0;
+  let discoveryRequests = 0;
+  let discoveryAvailable = true;
   let issuer = "";
+  const issuerPath = options.issuerPath ?? "";
+  const jwksPath = options.jwksPath ?? "/.well-known/jwks.json";
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? "").split("?")[0];
     if (req.method !== "GET") return send(res, 405, { error: "method_not_allowed" });
-    if (path === "/.well-known/jwks.json") {
+    if (path === jwksPath) {
       jwksRequests++;
       return send(res, 200, { keys: keys.map((k) => k.publicJwk) });
     }
-    if (path === "/.well-known/openid-configuration") {
+    if (path === `${issuerPath}/.well-known/openid-configuration`) {
+      discoveryRequests++;
+      if (!discoveryAvailable) return send(res, 503, { error: "unavailable" });
       return send(res, 200, {
         issuer,
-        jwks_uri: `${issuer}/.well-known/jwks.json`,
+        jwks_uri: `${origin}${jwksPath}`,
         response_types_supported: ["id_token"],
         subject_types_supported: ["public"],
         id_token_signing_alg_values_supported: [alg],
@@ -120,7 +136,8 @@ export async function startOidcIssuer(options: StartOidcIssuerOptions = {}): Pro
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  issuer = `http://127.0.0.1:${port}`;
+  const origin = `http://127.0.0.1:${port}`;
+  issuer = `${origin}${issuerPath}`;
   let closed = false;
 
   const current = (): OidcSigningKey => {
@@ -131,7 +148,14 @@ export async function startOidcIssuer(options: StartOidcIssuerOptions = {}): Pro
 
   return {
     issuer,
-    jwksUri: `${issuer}/.well-known/jwks.json`,
+    origin,
+    jwksUri: `${origin}${jwksPath}`,
+    get discoveryRequests() {
+      return discoveryRequests;
+    },
+    setDiscoveryAvailable(available) {
+      discoveryAvailable = available;
+    },
     audience,
     groupsClaim,
     get jwksRequests() {

@@ -107,10 +107,10 @@ describe("policy validation at synth", () => {
 describe("identity provider", () => {
   const external = `${EXAMPLE.replace(
     "identity:\n",
-    "identity:\n  issuer: https://login.example.com/realm\n  audience: jit-access-cli\n",
+    "identity:\n  issuer: https://login.example.com/realm\n  consoleClientId: jit-console-app\n  cliClientId: jit-cli-app\n  jwksUri: https://login.example.com/realm/keys\n",
   ).replace("groupsClaim: cognito:groups", "groupsClaim: groups")}`;
 
-  it("uses the external OIDC issuer, audience and groups claim of the policy and creates no user pool", () => {
+  it("uses the external OIDC issuer, both client ids, the JWKS override and groups claim of the policy and creates no user pool", () => {
     const stack = new Stack(new App(), "Identity");
     const identity = new JitIdentity(stack, "Identity", {
       policy: loadDeploymentPolicy(policyFile("external.yaml", external)).policy,
@@ -118,24 +118,57 @@ describe("identity provider", () => {
     });
     expect(identity.oidc).toEqual({
       issuer: "https://login.example.com/realm",
-      audience: "jit-access-cli",
+      clientIds: ["jit-console-app", "jit-cli-app"],
       groupsClaim: "groups",
+      jwksUri: "https://login.example.com/realm/keys",
     });
     expect(identity.userPool).toBeUndefined();
     expect(stack.node.findAll().filter((c) => c instanceof CfnUserPool)).toEqual([]);
   });
 
-  it("refuses an external issuer without an audience, naming the file and field", () => {
-    const noAudience = external.replace("  audience: jit-access-cli\n", "");
-    const path = policyFile("no-audience.yaml", noAudience);
-    const stack = new Stack(new App(), "Identity");
-    expect(
-      () =>
-        new JitIdentity(stack, "Identity", {
-          policy: loadDeploymentPolicy(path).policy,
-          policySource: path,
-        }),
-    ).toThrow(`${path}: identity.audience: is required when identity.issuer names an external OIDC provider`);
+  it("refuses an external issuer without the client ids, naming the file and fields", () => {
+    const noClients = external.replace(
+      "  consoleClientId: jit-console-app\n  cliClientId: jit-cli-app\n",
+      "",
+    );
+    const path = policyFile("no-clients.yaml", noClients);
+    expect(() => loadDeploymentPolicy(path)).toThrow(
+      `${path}: identity.consoleClientId: is required when identity.issuer names an external OIDC provider`,
+    );
+    expect(() => loadDeploymentPolicy(path)).toThrow(`${path}: identity.cliClientId: is required`);
+  });
+
+  it("refuses the old identity.audience with a message naming the two client id fields", () => {
+    const path = policyFile(
+      "audience.yaml",
+      external.replace(
+        "  cliClientId: jit-cli-app\n",
+        "  cliClientId: jit-cli-app\n  audience: jit-access-cli\n",
+      ),
+    );
+    expect(() => loadDeploymentPolicy(path)).toThrow(
+      `${path}: identity.audience: is replaced by "consoleClientId" and "cliClientId"`,
+    );
+  });
+
+  it("refuses a plain-http issuer or JWKS URI that is not on a loopback address", () => {
+    const path = policyFile(
+      "http.yaml",
+      external.replace("issuer: https://login.example.com/realm", "issuer: http://login.example.com/realm"),
+    );
+    expect(() => loadDeploymentPolicy(path)).toThrow(
+      /identity\.issuer: "http:\/\/login\.example\.com\/realm" must be an https URL/,
+    );
+    const loopback = policyFile(
+      "loopback.yaml",
+      external
+        .replace("issuer: https://login.example.com/realm", "issuer: http://127.0.0.1:4002")
+        .replace("jwksUri: https://login.example.com/realm/keys", "jwksUri: http://10.0.0.5/keys"),
+    );
+    expect(() => loadDeploymentPolicy(loopback)).toThrow(
+      /identity\.jwksUri: "http:\/\/10\.0\.0\.5\/keys" must be an https URL/,
+    );
+    expect(() => loadDeploymentPolicy(loopback)).not.toThrow(/identity\.issuer/);
   });
 
   it("refuses a group name Cognito cannot hold, naming the group", () => {
@@ -164,7 +197,7 @@ describe("identity provider", () => {
         ["https://cognito-idp.", { Ref: "AWS::Region" }, ".", { Ref: "AWS::URLSuffix" }, "/", { Ref: pool }],
       ],
     });
-    expect(stack.resolve(identity.oidc.audience)).toEqual({ Ref: client });
+    expect(identity.oidc.clientIds.map((id) => stack.resolve(id))).toEqual([{ Ref: client }]);
     expect(identity.oidc.groupsClaim).toBe("cognito:groups");
   });
 });

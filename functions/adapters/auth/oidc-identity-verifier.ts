@@ -1,5 +1,6 @@
-import { createRemoteJWKSet, errors, type JWTPayload, jwtVerify } from "jose";
+import { errors, type JWTPayload, jwtVerify } from "jose";
 import type { CallerIdentity } from "../http/caller-identity.js";
+import { createOidcKeySource, OidcDiscoveryError, type OidcKeySourceTiming } from "./oidc-key-source.js";
 
 /**
  * Signature algorithms accepted on identity tokens. Cognito signs ID tokens with RS256; ES256 covers
@@ -14,33 +15,51 @@ export const IDENTITY_CLOCK_TOLERANCE_SECONDS = 5;
 /** Groups claim of Cognito user pool ID tokens; used when no claim is configured. */
 export const DEFAULT_GROUPS_CLAIM = "cognito:groups";
 
+/** Longest `sub` accepted, characters (OpenID Connect Core 1.0 §2: at most 255 ASCII characters). */
+export const MAX_SUBJECT_LENGTH = 255;
+/** Most groups accepted in one identity token; a caller in more is refused rather than truncated. */
+export const MAX_GROUPS = 200;
+/** Longest group name accepted, characters. */
+export const MAX_GROUP_NAME_LENGTH = 256;
+
+/** C0 and C1 control characters (NUL included): never part of a subject or group name. */
+const CONTROL_CHARACTER = /\p{Cc}/u;
+
 /**
  * Why an identity token was refused. Safe to log (never includes the token): `missing_token`,
  * `malformed_authorization` (not exactly `Bearer <token>`), `invalid_token` (jose refused it: signature,
  * alg, iss, aud, exp, unknown kid...), `jwks_unavailable` (the issuer's JWKS could not be fetched),
- * `wrong_token_use` (a Cognito access token or another non-ID token), `invalid_subject`,
- * `invalid_groups_claim`, `invalid_authorized_party` (`azp` missing or not our client).
+ * `discovery_unavailable` (the issuer's OpenID discovery document could not be fetched or is not its own),
+ * `wrong_token_use` (a Cognito access token or another non-ID token), `invalid_subject` (missing, too
+ * long, control characters), `invalid_groups_claim` (not an array of short strings, too many),
+ * `group_overage` (Entra ID left the groups out and points to Microsoft Graph via `_claim_names`),
+ * `invalid_authorized_party` (`azp` missing or not one of our clients).
  */
 export type IdentityRejectionReason =
   | "missing_token"
   | "malformed_authorization"
   | "invalid_token"
   | "jwks_unavailable"
+  | "discovery_unavailable"
   | "wrong_token_use"
   | "invalid_subject"
   | "invalid_groups_claim"
+  | "group_overage"
   | "invalid_authorized_party";
 
 /** The identity token was not accepted. `reason` and `joseCode` are safe to log; the token never is. */
 export class IdentityTokenRejectedError extends Error {
   override name = "IdentityTokenRejectedError";
+  /** What exactly was wrong, for the log (sizes and names, never claim values or the token). */
+  readonly detail: string | undefined;
   constructor(
     readonly reason: IdentityRejectionReason,
     /** jose's stable error code (e.g. `ERR_JWT_EXPIRED`) when jose refused the token. */
     readonly joseCode?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
     super(`identity token rejected: ${reason}${joseCode ? ` (${joseCode})` : ""}`, options);
+    this.detail = options?.detail;
   }
 }
 
@@ -65,21 +84,14 @@ export interface OidcIdentityVerifierOptions {
   clientIds: readonly string[];
   /** Claim holding the groups; default {@link DEFAULT_GROUPS_CLAIM}. */
   groupsClaim?: string;
-  /** JWKS URL; default `<issuer>/.well-known/jwks.json` (where Cognito publishes it). */
+  /** JWKS URL; default: the `jwks_uri` of the issuer's OpenID discovery document. */
   jwksUri?: string;
   /**
-   * jose `createRemoteJWKSet` cache settings, in milliseconds. Omitted values keep jose's defaults:
-   * `cacheMaxAgeMs` 600 000 (keys are refetched when older than 10 minutes), `cooldownDurationMs` 30 000
-   * (a token with an unknown `kid` triggers a refetch only if the last fetch is older than 30 s, so a
-   * flood of forged kids cannot hammer the IdP; a genuinely rotated key is picked up at most 30 s after the
-   * last fetch), `timeoutDurationMs` 5 000 (a slow JWKS fetch fails the verification, fail closed).
+   * Cache and timeout settings of discovery and the JWKS (see {@link OidcKeySourceTiming}): locations and
+   * keys are refetched after 10 minutes; an unknown `kid` refetches at most every 30 s; fetches time out
+   * after 5 s (fail closed); a failed discovery is retried after 5 s.
    */
-  jwks?: { cacheMaxAgeMs?: number; cooldownDurationMs?: number; timeoutDurationMs?: number };
-}
-
-/** `${issuer}/.well-known/jwks.json`, without doubling a trailing slash of the issuer. */
-export function defaultJwksUri(issuer: string): string {
-  return `${issuer.replace(/\/+$/, "")}/.well-known/jwks.json`;
+  jwks?: OidcKeySourceTiming;
 }
 
 /**
@@ -101,11 +113,11 @@ export function createOidcIdentityVerifier(options: OidcIdentityVerifierOptions)
   if (options.clientIds.length === 0) throw new TypeError("clientIds must name at least one client id");
   const clientIds = new Set(options.clientIds);
   const groupsClaim = options.groupsClaim ?? DEFAULT_GROUPS_CLAIM;
-  const keys = createRemoteJWKSet(new URL(options.jwksUri ?? defaultJwksUri(options.issuer)), {
-    cacheMaxAge: options.jwks?.cacheMaxAgeMs,
-    cooldownDuration: options.jwks?.cooldownDurationMs,
-    timeoutDuration: options.jwks?.timeoutDurationMs,
-  });
+  const keys = createOidcKeySource({
+    issuer: options.issuer,
+    ...(options.jwksUri === undefined ? {} : { jwksUri: options.jwksUri }),
+    ...options.jwks,
+  }).getKey;
 
   return {
     async verify(token: string): Promise<CallerIdentity> {
@@ -140,20 +152,73 @@ export function createOidcIdentityVerifier(options: OidcIdentityVerifierOptions)
       if (audiences.length > 1 && payload.azp === undefined) {
         throw new IdentityTokenRejectedError("invalid_authorized_party");
       }
-      const sub = payload.sub;
-      if (typeof sub !== "string" || sub.length === 0)
-        throw new IdentityTokenRejectedError("invalid_subject");
-      const groups = (payload as Record<string, unknown>)[groupsClaim];
-      if (groups === undefined) return { sub, groups: [] };
-      if (!Array.isArray(groups) || !groups.every((g): g is string => typeof g === "string")) {
-        throw new IdentityTokenRejectedError("invalid_groups_claim");
-      }
-      return { sub, groups: [...groups] };
+      return { sub: subjectOf(payload), groups: groupsOf(payload, groupsClaim) };
     },
   };
 }
 
+/** The verified `sub`. @throws IdentityTokenRejectedError `invalid_subject`. */
+function subjectOf(payload: JWTPayload): string {
+  const sub = payload.sub;
+  if (typeof sub !== "string" || sub.length === 0) {
+    throw new IdentityTokenRejectedError("invalid_subject", undefined, { detail: "sub is missing or empty" });
+  }
+  if (sub.length > MAX_SUBJECT_LENGTH) {
+    throw new IdentityTokenRejectedError("invalid_subject", undefined, {
+      detail: `sub has ${sub.length} characters; at most ${MAX_SUBJECT_LENGTH}`,
+    });
+  }
+  if (CONTROL_CHARACTER.test(sub)) {
+    throw new IdentityTokenRejectedError("invalid_subject", undefined, {
+      detail: "sub contains control characters",
+    });
+  }
+  return sub;
+}
+
+/**
+ * The groups of the configured claim: absent means none; otherwise an array of at most {@link MAX_GROUPS}
+ * names of 1-{@link MAX_GROUP_NAME_LENGTH} characters without control characters. Any other shape refuses
+ * the token, because guessing (a space-separated string, a single value) could grant a group by accident.
+ * @throws IdentityTokenRejectedError `invalid_groups_claim` or `group_overage`.
+ */
+function groupsOf(payload: JWTPayload, groupsClaim: string): string[] {
+  const groups = (payload as Record<string, unknown>)[groupsClaim];
+  if (groups === undefined) {
+    // Entra ID puts at most 200 groups in a token; past that it omits the claim and names it in
+    // `_claim_names` (a "distributed claim", OpenID Connect Core 1.0 §5.6.2). Reading none would silently
+    // drop the caller's groups, so the token is refused instead.
+    const claimNames = (payload as Record<string, unknown>)._claim_names;
+    if (typeof claimNames === "object" && claimNames !== null && Object.hasOwn(claimNames, groupsClaim)) {
+      throw new IdentityTokenRejectedError("group_overage", undefined, {
+        detail: `the ${groupsClaim} claim is not in the token (_claim_names: group overage); assign fewer groups or emit only groups assigned to the application`,
+      });
+    }
+    return [];
+  }
+  const invalid = (detail: string) =>
+    new IdentityTokenRejectedError("invalid_groups_claim", undefined, { detail });
+  if (!Array.isArray(groups))
+    throw invalid(
+      `${groupsClaim} is a${typeof groups === "object" ? "n object" : ` ${typeof groups}`}, not an array`,
+    );
+  if (groups.length > MAX_GROUPS)
+    throw invalid(`${groupsClaim} lists ${groups.length} groups; at most ${MAX_GROUPS}`);
+  for (const group of groups) {
+    if (typeof group !== "string") throw invalid(`${groupsClaim} holds a ${typeof group}, not only strings`);
+    if (group.length === 0 || group.length > MAX_GROUP_NAME_LENGTH || CONTROL_CHARACTER.test(group)) {
+      throw invalid(
+        `${groupsClaim} holds a name that is empty, longer than ${MAX_GROUP_NAME_LENGTH} characters or has control characters`,
+      );
+    }
+  }
+  return [...groups];
+}
+
 function rejectionFromJose(err: unknown): IdentityTokenRejectedError {
+  if (err instanceof OidcDiscoveryError) {
+    return new IdentityTokenRejectedError("discovery_unavailable", undefined, { cause: err });
+  }
   // A timeout or a failed fetch of the JWKS is the IdP's fault, not the caller's; it is still a refusal
   // (fail closed) but logged under its own reason so operators can tell the two apart.
   if (err instanceof errors.JWKSTimeout) {

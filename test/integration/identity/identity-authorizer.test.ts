@@ -336,6 +336,20 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
       log = recordingLogger();
       authorize = createIdentityAuthorizerHandler({ ...deps, logger: log.logger });
       await expectUnauthorized(bearer(token));
+      expect(log.lines.at(-1)).toMatchObject({
+        level: "error",
+        attributes: { reason: "discovery_unavailable" },
+      });
+
+      // With an explicit JWKS URI there is no discovery: the unreachable key set itself is the reason.
+      const direct = identityAuthorizerDependenciesFromEnvironment({
+        [ENV.oidcIssuer]: down.issuer,
+        [ENV.oidcClientIds]: down.audience,
+        [ENV.oidcGroupsClaim]: down.groupsClaim,
+        [ENV.oidcJwksUri]: down.jwksUri,
+      });
+      authorize = createIdentityAuthorizerHandler({ ...direct, logger: log.logger });
+      await expectUnauthorized(bearer(token));
       expect(log.lines.at(-1)).toMatchObject({ level: "error", attributes: { reason: "jwks_unavailable" } });
     });
 

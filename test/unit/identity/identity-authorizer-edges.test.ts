@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { allowPolicy, wholeStageResource } from "#functions/adapters/auth/api-gateway-policy.js";
 import { bearerTokenFromHeaders } from "#functions/adapters/auth/bearer-token.js";
-import { defaultJwksUri } from "#functions/adapters/auth/oidc-identity-verifier.js";
 import { ConfigurationError } from "#functions/domain/errors.js";
+import { isTrustworthyUrl } from "#functions/domain/trustworthy-url.js";
 
 describe("wholeStageResource", () => {
   it("widens a method ARN to every method and path of its stage", () => {
@@ -68,11 +68,24 @@ describe("bearerTokenFromHeaders", () => {
   });
 });
 
-describe("defaultJwksUri", () => {
-  it("is the issuer's /.well-known/jwks.json, as Cognito publishes it, with or without a trailing slash", () => {
-    const cognito = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC";
-    expect(defaultJwksUri(cognito)).toBe(`${cognito}/.well-known/jwks.json`);
-    expect(defaultJwksUri("https://id.example.com/")).toBe("https://id.example.com/.well-known/jwks.json");
+describe("isTrustworthyUrl", () => {
+  it("accepts https anywhere and plain http on loopback addresses only", () => {
+    for (const url of [
+      "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC",
+      "http://127.0.0.1:4002",
+      "http://localhost:8080/keys",
+      "http://[::1]:9000",
+    ]) {
+      expect(isTrustworthyUrl(new URL(url)), url).toBe(true);
+    }
+    for (const url of [
+      "http://idp.example.com",
+      "http://127.0.0.1.nip.io",
+      "http://10.0.0.1",
+      "ftp://x.example",
+    ]) {
+      expect(isTrustworthyUrl(new URL(url)), url).toBe(false);
+    }
   });
 });
 
