@@ -7,6 +7,7 @@ import { createLogger } from "../adapters/logging/logger.js";
 import { ENV, readEnvironment, StoreEnvironmentSchema } from "../config/environment.js";
 import { type Clock, systemClock } from "../domain/clock.js";
 import type { AuditLog } from "../ports/audit-log.js";
+import type { StructuredLog } from "../ports/structured-log.js";
 
 /**
  * The expiry consumer's environment: only the Audit table (and, locally, the DynamoDB endpoint). It reads
@@ -17,18 +18,8 @@ export const ExpiryConsumerEnvironmentSchema = z.pick(StoreEnvironmentSchema, {
   [ENV.dynamodbEndpoint]: true,
 });
 
-/**
- * The logging the expiry consumer uses: a message plus flat attributes (never a token). Powertools' `Logger`
- * satisfies it; tests pass an in-memory sink to read what was logged.
- */
-export interface StructuredLog {
-  info(message: string, ...attributes: Record<string, unknown>[]): void;
-  warn(message: string, ...attributes: Record<string, unknown>[]): void;
-  error(message: string, ...attributes: Record<string, unknown>[]): void;
-}
-
 /** What the expiry consumer needs. */
-export interface ExpiryConsumerDependencies {
+export interface ExpiryConsumerDeps {
   audit: AuditLog;
   clock: Clock;
   logger: StructuredLog;
@@ -59,9 +50,7 @@ export function documentClientFor(endpoint: string | undefined, env: NodeJS.Proc
  * No network call happens here.
  * @throws ConfigurationError naming each missing or invalid variable.
  */
-export function expiryConsumerDependenciesFromEnvironment(
-  env: NodeJS.ProcessEnv = process.env,
-): ExpiryConsumerDependencies {
+export function expiryConsumerDepsFromEnvironment(env: NodeJS.ProcessEnv = process.env): ExpiryConsumerDeps {
   const config = readEnvironment(ExpiryConsumerEnvironmentSchema, env);
   return {
     audit: new DynamoDbAuditLog(documentClientFor(config[ENV.dynamodbEndpoint], env), config[ENV.auditTable]),

@@ -4,19 +4,10 @@ import {
 } from "../adapters/auth/oidc-identity-verifier.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { ENV, IdentityAuthorizerEnvironmentSchema, readEnvironment } from "../config/environment.js";
-
-/**
- * The logging the identity authorizer uses: a message plus flat attributes (never a token). Powertools' `Logger`
- * satisfies it; tests pass an in-memory sink to read what was logged.
- */
-export interface StructuredLog {
-  info(message: string, ...attributes: Record<string, unknown>[]): void;
-  warn(message: string, ...attributes: Record<string, unknown>[]): void;
-  error(message: string, ...attributes: Record<string, unknown>[]): void;
-}
+import type { StructuredLog } from "../ports/structured-log.js";
 
 /** What the identity authorizer needs: a verifier (with its JWKS cache) and a logger. */
-export interface IdentityAuthorizerDependencies {
+export interface IdentityAuthorizerDeps {
   verifier: IdentityVerifier;
   logger: StructuredLog;
 }
@@ -27,9 +18,9 @@ export interface IdentityAuthorizerDependencies {
  * The JWKS is fetched lazily by the first verification, never here.
  * @throws ConfigurationError naming each missing or invalid variable.
  */
-export function identityAuthorizerDependenciesFromEnvironment(
+export function identityAuthorizerDepsFromEnvironment(
   env: NodeJS.ProcessEnv = process.env,
-): IdentityAuthorizerDependencies {
+): IdentityAuthorizerDeps {
   const config = readEnvironment(IdentityAuthorizerEnvironmentSchema, env);
   return {
     verifier: createOidcIdentityVerifier({

@@ -1,6 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import * as z from "zod/mini";
-import { createRestHandler, lazyHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import { createRestHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { MAX_TEXT_LENGTH } from "../domain/policy-evaluation.js";
@@ -42,7 +43,7 @@ export function createApproveRequestHandler(deps: WorkflowDeps, log: Logger = lo
 }
 
 /** Lambda entry (REST proxy). Dependencies are built from the environment on the first call. */
-export const handler = lazyHandler(
+export const handler = restEntry(
   () => createApproveRequestHandler(workflowDepsFromEnvironment(logger)),
   logger,
 );

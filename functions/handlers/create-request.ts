@@ -1,11 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import * as z from "zod/mini";
-import {
-  createRestHandler,
-  lazyHandler,
-  type RestHandler,
-  type RestReply,
-} from "../adapters/http/rest-handler.js";
+import { createRestHandler, type RestHandler, type RestReply } from "../adapters/http/rest-handler.js";
+import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { MAX_REQUESTABLE_DURATION_SECONDS, MAX_TEXT_LENGTH } from "../domain/policy-evaluation.js";
@@ -109,7 +105,7 @@ export function createCreateRequestHandler(deps: WorkflowDeps, log: Logger = log
 }
 
 /** Lambda entry (REST proxy). Dependencies are built from the environment on the first call. */
-export const handler = lazyHandler(
+export const handler = restEntry(
   () => createCreateRequestHandler(workflowDepsFromEnvironment(logger)),
   logger,
 );

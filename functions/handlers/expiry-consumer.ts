@@ -1,9 +1,8 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { parseRequestsStreamRecord } from "../adapters/dynamodb/requests-stream-record.js";
-import {
-  type ExpiryConsumerDependencies,
-  expiryConsumerDependenciesFromEnvironment,
-} from "../composition/expiry.js";
+import { throwingEntry } from "../adapters/lambda/lazy-entry.js";
+import { createLogger } from "../adapters/logging/logger.js";
+import { type ExpiryConsumerDeps, expiryConsumerDepsFromEnvironment } from "../composition/expiry.js";
 import { recordRequestRemoval } from "../use-cases/record-expiry.js";
 
 /** A DynamoDB Streams handler reporting partial batch failures. */
@@ -23,7 +22,7 @@ export type ExpiryConsumerHandler = (event: DynamoDBStreamEvent) => Promise<Dyna
  * - a replayed record whose event already exists counts as done.
  * The handler itself never throws.
  */
-export function createExpiryConsumerHandler(deps: ExpiryConsumerDependencies): ExpiryConsumerHandler {
+export function createExpiryConsumerHandler(deps: ExpiryConsumerDeps): ExpiryConsumerHandler {
   return async (event) => {
     const records: unknown[] = Array.isArray(event?.Records) ? event.Records : [];
     if (!Array.isArray(event?.Records)) deps.logger.warn("stream event without Records; nothing to do");
@@ -61,10 +60,11 @@ export function createExpiryConsumerHandler(deps: ExpiryConsumerDependencies): E
   };
 }
 
-let cached: ExpiryConsumerHandler | undefined;
-
-/** Lambda entry: builds dependencies from the environment on first invocation, once per container. */
-export const handler: ExpiryConsumerHandler = async (event) => {
-  cached ??= createExpiryConsumerHandler(expiryConsumerDependenciesFromEnvironment());
-  return cached(event);
-};
+/**
+ * Lambda entry: builds its dependencies from the environment on the first batch, once per container. While
+ * they cannot be built the invocation fails, so Lambda retries the batch and no record is skipped.
+ */
+export const handler: ExpiryConsumerHandler = throwingEntry(
+  () => createExpiryConsumerHandler(expiryConsumerDepsFromEnvironment()),
+  createLogger("jit-expiry-consumer"),
+);

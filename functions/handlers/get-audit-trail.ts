@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { createRestHandler, lazyHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import { createRestHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { getAuditTrail } from "../use-cases/get-request.js";
@@ -29,7 +30,7 @@ export function createGetAuditTrailHandler(deps: WorkflowDeps, log: Logger = log
 }
 
 /** Lambda entry (REST proxy). Dependencies are built from the environment on the first call. */
-export const handler = lazyHandler(
+export const handler = restEntry(
   () => createGetAuditTrailHandler(workflowDepsFromEnvironment(logger)),
   logger,
 );

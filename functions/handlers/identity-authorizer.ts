@@ -7,9 +7,11 @@ import {
 import { bearerTokenFromHeaders } from "../adapters/auth/bearer-token.js";
 import { IdentityTokenRejectedError } from "../adapters/auth/oidc-identity-verifier.js";
 import { identityContext } from "../adapters/http/caller-identity.js";
+import { authorizerEntry } from "../adapters/lambda/lazy-entry.js";
+import { createLogger } from "../adapters/logging/logger.js";
 import {
-  type IdentityAuthorizerDependencies,
-  identityAuthorizerDependenciesFromEnvironment,
+  type IdentityAuthorizerDeps,
+  identityAuthorizerDepsFromEnvironment,
 } from "../composition/identity.js";
 
 /** A REST API REQUEST authorizer for the JIT API. */
@@ -28,9 +30,7 @@ export type IdentityAuthorizerHandler = (
  * including faults such as an unreachable JWKS: nothing that is not a proven identity is allowed.
  * The token is never logged; the refusal reason and jose's error code are.
  */
-export function createIdentityAuthorizerHandler(
-  deps: IdentityAuthorizerDependencies,
-): IdentityAuthorizerHandler {
+export function createIdentityAuthorizerHandler(deps: IdentityAuthorizerDeps): IdentityAuthorizerHandler {
   return async (event) => {
     try {
       const resource = wholeStageResource(event.methodArn);
@@ -58,10 +58,11 @@ export function createIdentityAuthorizerHandler(
   };
 }
 
-let cached: IdentityAuthorizerHandler | undefined;
-
-/** Lambda entry: builds dependencies from the environment on first invocation, once per container. */
-export const handler: IdentityAuthorizerHandler = async (event) => {
-  cached ??= createIdentityAuthorizerHandler(identityAuthorizerDependenciesFromEnvironment());
-  return cached(event);
-};
+/**
+ * Lambda entry: builds its dependencies from the environment on the first call, once per container; while
+ * they cannot be built every call is refused with `Unauthorized`, and the next call builds again.
+ */
+export const handler: IdentityAuthorizerHandler = authorizerEntry(
+  () => createIdentityAuthorizerHandler(identityAuthorizerDepsFromEnvironment()),
+  createLogger("jit-identity-authorizer"),
+);

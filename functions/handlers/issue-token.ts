@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { createRestHandler, lazyHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import { createRestHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { issueTokenDepsFromEnvironment } from "../composition/tokens.js";
 import { type IssueTokenDependencies, issueToken } from "../use-cases/issue-token.js";
@@ -36,4 +37,4 @@ export function createIssueTokenHandler(deps: IssueTokenDependencies, log: Logge
 }
 
 /** Lambda entry (REST proxy). Dependencies are built from the environment on the first call. */
-export const handler = lazyHandler(() => createIssueTokenHandler(issueTokenDepsFromEnvironment()), logger);
+export const handler = restEntry(() => createIssueTokenHandler(issueTokenDepsFromEnvironment()), logger);

@@ -10,6 +10,7 @@ import {
   routeNotCoveredResult,
 } from "../adapters/auth/authorizer-events.js";
 import { CachedRequestReader } from "../adapters/grant-cache.js";
+import { authorizerEntry, unauthorized } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { jitAuthorizerDepsFromEnvironment } from "../composition/jit-authorizer.js";
 import type { AccessRequest } from "../domain/access-request.js";
@@ -53,11 +54,6 @@ export function accessTokenVerifierFor(deps: JitAuthorizerDeps): JoseAccessToken
 
 /** A JIT authorizer entry: an API Gateway authorizer event in, a policy or simple response out. */
 export type JitAuthorizerHandler = (event: unknown) => Promise<JitAuthorizerResult>;
-
-/** The error API Gateway maps to 401: the message must be exactly `Unauthorized`. */
-export function unauthorized(): Error {
-  return new Error("Unauthorized");
-}
 
 /**
  * Builds the JIT authorizer for protected APIs (DESIGN.md §5): the token verifier and the grant cache are
@@ -204,48 +200,13 @@ function grantContext(token: VerifiedAccessToken, grant: AccessRequest): Authori
   };
 }
 
-/**
- * Wraps a handler that is built on first use (once per container). If building fails (an invalid
- * environment, policy file or trusted key set), the call answers `Unauthorized`
- * (never an allow), the failure is logged with reason `init_failed`, and the next call builds again.
- * @param init builds the handler; called again only after a failure.
- */
-export function createLazyJitAuthorizer(
-  init: () => Promise<JitAuthorizerHandler>,
-  logger: Logger,
-): JitAuthorizerHandler {
-  let ready: Promise<JitAuthorizerHandler> | undefined;
-  return async (event: unknown) => {
-    if (ready === undefined) {
-      const attempt = init();
-      ready = attempt;
-      attempt.catch(() => {
-        if (ready === attempt) ready = undefined;
-      });
-    }
-    let inner: JitAuthorizerHandler;
-    try {
-      inner = await ready;
-    } catch (err) {
-      logger.error("authorizer initialisation failed", {
-        decision: "unauthorized",
-        reason: "init_failed",
-        errorName: (err as Error).name,
-        errorMessage: (err as Error).message,
-      });
-      throw unauthorized();
-    }
-    return inner(event);
-  };
-}
-
 const entryLogger = createLogger("jit-authorizer");
 
 /**
  * Lambda entry. Builds its dependencies from the environment (`JitAuthorizerEnvironmentSchema`) on the
  * first invocation, once per container; importing this module reads nothing and calls nothing.
  */
-export const handler: JitAuthorizerHandler = createLazyJitAuthorizer(
+export const handler: JitAuthorizerHandler = authorizerEntry(
   async () => createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger: entryLogger })),
   entryLogger,
 );

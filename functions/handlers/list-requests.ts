@@ -1,5 +1,6 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
-import { createRestHandler, lazyHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import { createRestHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { ValidationError } from "../domain/errors.js";
@@ -44,7 +45,7 @@ export function createListRequestsHandler(deps: WorkflowDeps, log: Logger = logg
 }
 
 /** Lambda entry (REST proxy). Dependencies are built from the environment on the first call. */
-export const handler = lazyHandler(
+export const handler = restEntry(
   () => createListRequestsHandler(workflowDepsFromEnvironment(logger)),
   logger,
 );

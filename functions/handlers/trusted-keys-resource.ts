@@ -1,6 +1,7 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import * as z from "zod/mini";
 import "../config/zod-locale.js";
+import { throwingEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import {
   type TrustedKeysResourceDeps,
@@ -94,10 +95,11 @@ function parseEvent<S extends z.ZodMiniType>(schema: S, event: unknown): z.outpu
   return parsed.data;
 }
 
-let built: TrustedKeysResourceHandler | undefined;
-
-/** Lambda entry: builds its dependencies on the first event, once per container. */
-export const handler: TrustedKeysResourceHandler = async (event) => {
-  built ??= createTrustedKeysResourceHandler(trustedKeysResourceDepsFromEnvironment());
-  return built(event);
-};
+/**
+ * Lambda entry: builds its dependencies on the first event, once per container. While they cannot be built
+ * the event fails with the error's message, which CloudFormation reports (the deployment fails closed).
+ */
+export const handler: TrustedKeysResourceHandler = throwingEntry(
+  () => createTrustedKeysResourceHandler(trustedKeysResourceDepsFromEnvironment()),
+  logger,
+);

@@ -1,7 +1,8 @@
 import type { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import { jsonResponse, problemResponse } from "../adapters/http/problem-details.js";
-import { lazyHandler, type RestHandler } from "../adapters/http/rest-handler.js";
+import type { RestHandler } from "../adapters/http/rest-handler.js";
+import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { type WellKnownDependencies, wellKnownDepsFromEnvironment } from "../composition/tokens.js";
 import { NotFoundError, ValidationError } from "../domain/errors.js";
@@ -63,4 +64,4 @@ function routeOf(event: Pick<APIGatewayProxyEvent, "resource" | "path">): string
 }
 
 /** Lambda entry (REST proxy, public). Dependencies are built from the environment on the first call. */
-export const handler = lazyHandler(() => createWellKnownHandler(wellKnownDepsFromEnvironment()), logger);
+export const handler = restEntry(() => createWellKnownHandler(wellKnownDepsFromEnvironment()), logger);

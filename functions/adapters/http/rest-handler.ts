@@ -123,25 +123,3 @@ function pathId(event: APIGatewayProxyEvent): string {
   }
   return id;
 }
-
-/**
- * Defers building a handler (and so its dependencies: environment, policy, SDK clients) to the first
- * invocation, once per container, so importing a handler module never throws or touches the network.
- * A failed build (bad environment or policy) answers a logged 500 and is retried on the next invocation.
- */
-export function lazyHandler(build: () => RestHandler | Promise<RestHandler>, logger: Logger): RestHandler {
-  let built: Promise<RestHandler> | undefined;
-  return async (event, context) => {
-    built ??= Promise.resolve().then(build);
-    let handler: RestHandler;
-    try {
-      handler = await built;
-    } catch (err) {
-      built = undefined;
-      if (context) logger.addContext(context);
-      logger.error("handler initialisation failed", { error: err as Error });
-      return problemResponse(err, event.path).response;
-    }
-    return handler(event, context);
-  };
-}

@@ -9,16 +9,13 @@ import { toRequestItem } from "#functions/adapters/dynamodb/request-item.js";
 import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
 import { KmsPublicKeySource } from "#functions/adapters/kms/kms-public-key-source.js";
 import { KmsTokenSigner } from "#functions/adapters/kms/kms-token-signer.js";
+import { authorizerEntry } from "#functions/adapters/lambda/lazy-entry.js";
 import { jitAuthorizerDepsFromEnvironment } from "#functions/composition/jit-authorizer.js";
 import { ENV } from "#functions/config/environment.js";
 import { systemClock } from "#functions/domain/clock.js";
 import { ConfigurationError } from "#functions/domain/errors.js";
 import { evaluatePolicy } from "#functions/domain/iam-policy.js";
-import {
-  createJitAuthorizerHandler,
-  createLazyJitAuthorizer,
-  handler as lambdaHandler,
-} from "#functions/handlers/jit-authorizer.js";
+import { createJitAuthorizerHandler, handler as lambdaHandler } from "#functions/handlers/jit-authorizer.js";
 import { issueToken } from "#functions/use-cases/issue-token.js";
 import { readTrustedJwks } from "#local/trusted-keys.js";
 import {
@@ -101,7 +98,7 @@ describe("JIT authorizer composition", () => {
   it("authorizes a KMS-issued token from the environment alone, never calling KMS", async () => {
     const logger = silentLogger();
     const kmsCallsBefore = kms.server.totalCallCount();
-    const handler = createLazyJitAuthorizer(
+    const handler = authorizerEntry(
       async () => createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger, env })),
       logger,
     );
@@ -118,7 +115,7 @@ describe("JIT authorizer composition", () => {
   it("answers Unauthorized while the trusted keys are misconfigured, then builds again and allows", async () => {
     const logger = silentLogger();
     const brokenEnv: NodeJS.ProcessEnv = { ...env, [ENV.trustedJwks]: '{"keys":[' };
-    const handler = createLazyJitAuthorizer(
+    const handler = authorizerEntry(
       async () =>
         createJitAuthorizerHandler(await jitAuthorizerDepsFromEnvironment({ logger, env: brokenEnv })),
       logger,

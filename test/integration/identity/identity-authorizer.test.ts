@@ -3,7 +3,7 @@ import { exportSPKI, SignJWT, UnsecuredJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { createOidcIdentityVerifier } from "#functions/adapters/auth/oidc-identity-verifier.js";
 import { callerIdentityFromEvent } from "#functions/adapters/http/caller-identity.js";
-import { identityAuthorizerDependenciesFromEnvironment } from "#functions/composition/identity.js";
+import { identityAuthorizerDepsFromEnvironment } from "#functions/composition/identity.js";
 import { ENV } from "#functions/config/environment.js";
 import {
   createIdentityAuthorizerHandler,
@@ -69,7 +69,7 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
 
   function freshAuthorizer(env: Record<string, string> = {}): IdentityAuthorizerHandler {
     log = recordingLogger();
-    const deps = identityAuthorizerDependenciesFromEnvironment({
+    const deps = identityAuthorizerDepsFromEnvironment({
       [ENV.oidcIssuer]: idp.issuer,
       [ENV.oidcClientIds]: idp.audience,
       [ENV.oidcGroupsClaim]: idp.groupsClaim,
@@ -142,7 +142,7 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
     it("accepts ES256 ID tokens from an EC-keyed issuer", async () => {
       const ecIdp = await startOidcIssuer({ alg: "ES256" });
       try {
-        const deps = identityAuthorizerDependenciesFromEnvironment({
+        const deps = identityAuthorizerDepsFromEnvironment({
           [ENV.oidcIssuer]: ecIdp.issuer,
           [ENV.oidcClientIds]: ecIdp.audience,
           [ENV.oidcGroupsClaim]: ecIdp.groupsClaim,
@@ -326,7 +326,7 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
 
     it("refuses (and does not allow) when the issuer's JWKS cannot be fetched", async () => {
       const down = await startOidcIssuer();
-      const deps = identityAuthorizerDependenciesFromEnvironment({
+      const deps = identityAuthorizerDepsFromEnvironment({
         [ENV.oidcIssuer]: down.issuer,
         [ENV.oidcClientIds]: down.audience,
         [ENV.oidcGroupsClaim]: down.groupsClaim,

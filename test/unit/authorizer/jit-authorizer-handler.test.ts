@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { authorizerEntry } from "#functions/adapters/lambda/lazy-entry.js";
 import { ManualClock } from "#functions/domain/clock.js";
 import { evaluatePolicy } from "#functions/domain/iam-policy.js";
-import { createJitAuthorizerHandler, createLazyJitAuthorizer } from "#functions/handlers/jit-authorizer.js";
+import { createJitAuthorizerHandler } from "#functions/handlers/jit-authorizer.js";
 import type { PublicKeySource, VerificationKey } from "#functions/ports/public-keys.js";
 import {
   API_ARN_PREFIX,
@@ -337,7 +338,7 @@ describe("H10 key fetch throttled at cold start", () => {
       },
     };
     const clock = new ManualClock(T0_MS);
-    const handler = createLazyJitAuthorizer(
+    const handler = authorizerEntry(
       async () =>
         createJitAuthorizerHandler({
           keys: await source.load(),

@@ -3,6 +3,7 @@ import { allowPolicy, wholeStageResource } from "#functions/adapters/auth/api-ga
 import { bearerTokenFromHeaders } from "#functions/adapters/auth/bearer-token.js";
 import { ConfigurationError } from "#functions/domain/errors.js";
 import { isTrustworthyUrl } from "#functions/domain/trustworthy-url.js";
+import { captureLogs } from "#test/helpers/authorizer.js";
 
 describe("wholeStageResource", () => {
   it("widens a method ARN to every method and path of its stage", () => {
@@ -90,14 +91,19 @@ describe("isTrustworthyUrl", () => {
 });
 
 describe("identity authorizer module", () => {
-  it("imports without an environment and fails the first call with a configuration error, never an Allow", async () => {
+  it("imports without an environment and refuses the first call with Unauthorized, logging the configuration error, never an Allow", async () => {
     const saved = { ...process.env };
     for (const k of Object.keys(process.env)) if (k.startsWith("JIT_OIDC_")) delete process.env[k];
     try {
       const { handler } = await import("#functions/handlers/identity-authorizer.js");
-      await expect(
-        handler({ type: "REQUEST", methodArn: "arn:aws:execute-api:r:1:a/s/GET/x", headers: {} } as never),
-      ).rejects.toBeInstanceOf(ConfigurationError);
+      const { entries } = await captureLogs(async () => {
+        await expect(
+          handler({ type: "REQUEST", methodArn: "arn:aws:execute-api:r:1:a/s/GET/x", headers: {} } as never),
+        ).rejects.toThrow(/^Unauthorized$/);
+      });
+      expect(entries).toMatchObject([
+        { level: "ERROR", reason: "init_failed", errorName: ConfigurationError.name },
+      ]);
     } finally {
       process.env = saved;
     }

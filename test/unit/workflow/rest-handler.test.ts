@@ -2,7 +2,8 @@ import type { APIGatewayProxyEvent } from "aws-lambda";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { IDENTITY_CONTEXT } from "#functions/adapters/http/caller-identity.js";
-import { createRestHandler, lazyHandler } from "#functions/adapters/http/rest-handler.js";
+import { createRestHandler } from "#functions/adapters/http/rest-handler.js";
+import { restEntry } from "#functions/adapters/lambda/lazy-entry.js";
 import { ConflictError } from "#functions/domain/errors.js";
 import { handler as approveRequest } from "#functions/handlers/approve-request.js";
 import { handler as cancelRequest } from "#functions/handlers/cancel-request.js";
@@ -162,11 +163,11 @@ describe("createRestHandler", () => {
   });
 });
 
-describe("lazyHandler", () => {
+describe("restEntry", () => {
   it("builds once, answers a logged 500 when building fails, and retries on the next call", async () => {
     const logger = new CapturingLogger();
     let builds = 0;
-    const handler = lazyHandler(() => {
+    const handler = restEntry(() => {
       builds++;
       if (builds === 1) throw new Error("JIT_POLICY_FILE: must be set");
       return async () => ({ statusCode: 204, body: "" });
