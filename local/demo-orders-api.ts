@@ -1,23 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import type { DemoOrdersRoute } from "./demo-orders-routes.js";
 
 /**
- * The demo protected API of the local stack: a small orders service behind the JIT authorizer, with the
- * routes the example policy's entitlements open (config/example.yaml). It is the "your API" of the
+ * The demo protected API of the local stack: a small orders service behind the JIT authorizer, serving the
+ * routes of DEMO_ORDERS_ROUTES (demo-orders-routes.ts), which the deployed demo declares too. It is the "your API" of the
  * walkthrough, so it stays tiny: data in memory, reset on restart. Every answer says who called, from the
  * JIT authorizer's context, so a person can see which grant let the call through.
  */
-
-/** Resource paths of the demo API, as its API Gateway routes declare them. */
-export const DEMO_ORDERS_ROUTES: readonly { method: string; resource: string }[] = [
-  { method: "GET", resource: "/orders" },
-  { method: "POST", resource: "/orders" },
-  { method: "GET", resource: "/orders/{id}" },
-  { method: "DELETE", resource: "/orders/{id}" },
-  { method: "POST", resource: "/admin/reindex" },
-  { method: "GET", resource: "/payments/{id}" },
-  { method: "POST", resource: "/payments/{id}/refund" },
-];
 
 interface Order {
   id: string;
@@ -60,11 +50,14 @@ export function createDemoOrdersApi(now: () => Date = () => new Date()): DemoOrd
     ].map((p) => [p.id, p]),
   );
 
+  const orderOf = (id: string | undefined) => (id === undefined ? undefined : orders.get(id));
+  const paymentOf = (id: string | undefined) => (id === undefined ? undefined : payments.get(id));
+
   return {
     async handle(event) {
       const caller = callerOf(event);
-      const id = event.pathParameters?.id;
-      const key = `${event.httpMethod} ${event.resource}`;
+      const params = event.pathParameters ?? {};
+      const key = `${event.httpMethod} ${event.resource}` as DemoOrdersRoute;
       switch (key) {
         case "GET /orders":
           return ok(200, { orders: [...orders.values()], caller });
@@ -81,22 +74,33 @@ export function createDemoOrdersApi(now: () => Date = () => new Date()): DemoOrd
           orders.set(order.id, order);
           return ok(201, { order, caller });
         }
-        case "GET /orders/{id}": {
-          const order = id === undefined ? undefined : orders.get(id);
-          return order ? ok(200, { order, caller }) : problem(404, `No order ${id}.`);
+        case "GET /orders/{orderId}": {
+          const order = orderOf(params.orderId);
+          return order ? ok(200, { order, caller }) : problem(404, `No order ${params.orderId}.`);
         }
-        case "DELETE /orders/{id}": {
+        case "PUT /orders/{orderId}": {
+          const order = orderOf(params.orderId);
+          if (!order) return problem(404, `No order ${params.orderId}.`);
+          const body = parseOrder(event.body);
+          if (typeof body === "string") return problem(400, body);
+          order.item = body.item;
+          order.quantity = body.quantity;
+          return ok(200, { order, caller });
+        }
+        case "DELETE /orders/{orderId}": {
+          const id = params.orderId;
           if (id === undefined || !orders.delete(id)) return problem(404, `No order ${id}.`);
           return ok(200, { deleted: id, caller });
         }
-        case "POST /admin/reindex":
-          return ok(202, { reindex: "started", orders: orders.size, caller });
-        case "GET /payments/{id}": {
-          const payment = id === undefined ? undefined : payments.get(id);
-          return payment ? ok(200, { payment, caller }) : problem(404, `No payment ${id}.`);
+        case "POST /admin/{job}":
+          return ok(202, { job: params.job, status: "started", orders: orders.size, caller });
+        case "GET /payments/{paymentId}": {
+          const payment = paymentOf(params.paymentId);
+          return payment ? ok(200, { payment, caller }) : problem(404, `No payment ${params.paymentId}.`);
         }
-        case "POST /payments/{id}/refund": {
-          const payment = id === undefined ? undefined : payments.get(id);
+        case "POST /payments/{paymentId}/refund": {
+          const id = params.paymentId;
+          const payment = paymentOf(id);
           if (!payment) return problem(404, `No payment ${id}.`);
           const refundable = payment.amountCents - payment.refundedCents;
           if (refundable === 0) return problem(409, `Payment ${id} is already fully refunded.`);

@@ -20,7 +20,8 @@ import {
   PortInUseError,
   serveRestApi,
 } from "./api-gateway/server.js";
-import { createDemoOrdersApi, DEMO_ORDERS_ROUTES } from "./demo-orders-api.js";
+import { createDemoOrdersApi } from "./demo-orders-api.js";
+import { DEMO_ORDERS_ROUTES } from "./demo-orders-routes.js";
 import { startDevIdp } from "./dev-idp.js";
 import { createTable, createTables, freePort, localDynamoDbClient } from "./dynamodb-local.js";
 import { type SupervisedDynamoDbLocal, superviseDynamoDbLocal } from "./dynamodb-supervisor.js";

@@ -1,6 +1,7 @@
 import { CfnOutput, type Duration, Stack, type StackProps } from "aws-cdk-lib";
 import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import type { Construct } from "constructs";
+import { DEMO_ORDERS_ROUTES } from "#local/demo-orders-routes.js";
 import { type JitAccessReference, JitProtectedApi } from "../constructs/jit-authorizer.js";
 import { acknowledgeNoWaf } from "../nag.js";
 
@@ -13,18 +14,6 @@ export interface DemoOrdersStackProps extends StackProps {
   /** Folder of the handler files (tests only). @default functions/handlers */
   readonly handlersDir?: string;
 }
-
-/** The demo API's routes: what the example policy's entitlements open. */
-export const DEMO_ORDERS_ROUTES: ReadonlyArray<{ method: string; path: string }> = [
-  { method: "GET", path: "/orders" },
-  { method: "POST", path: "/orders" },
-  { method: "GET", path: "/orders/{orderId}" },
-  { method: "PUT", path: "/orders/{orderId}" },
-  { method: "DELETE", path: "/orders/{orderId}" },
-  { method: "POST", path: "/admin/{job}" },
-  { method: "GET", path: "/payments/{paymentId}" },
-  { method: "POST", path: "/payments/{paymentId}/refund" },
-];
 
 /**
  * A small "orders" REST API protected by the JIT authorizer, as a platform team would protect its own API
@@ -66,7 +55,7 @@ export class DemoOrdersStack extends Stack {
     });
     for (const route of DEMO_ORDERS_ROUTES) {
       this.api.restApi.root
-        .resourceForPath(route.path)
+        .resourceForPath(route.resource)
         .addMethod(route.method, integration, { methodResponses: [{ statusCode: "200" }] });
     }
 
