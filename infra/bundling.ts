@@ -52,9 +52,6 @@ export const BUNDLE_SETTINGS = {
 /** `NODE_OPTIONS` value every Lambda gets so stack traces map back to the TypeScript sources. */
 export const SOURCE_MAPS_NODE_OPTIONS = "--enable-source-maps";
 
-/** File name of the bundle esbuild writes for an ESM entry (what the Lambda `handler` points into). */
-export const BUNDLE_FILE = "index.mjs";
-
 /**
  * Options for `NodejsFunction` (aws-cdk-lib/aws-lambda-nodejs): the shared settings, local esbuild only
  * (never Docker), plus optional command hooks (used to place the validated policy next to the handler).

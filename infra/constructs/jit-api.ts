@@ -8,7 +8,7 @@ import {
   REQUESTS_BY_REQUESTER_INDEX,
   REQUESTS_PENDING_INDEX,
 } from "#functions/adapters/dynamodb/table-definitions.js";
-import { JIT_API_ROUTES, type JitApiRoute } from "#functions/adapters/http/jit-api-routes.js";
+import { JIT_API_ROUTES } from "#functions/adapters/http/jit-api-routes.js";
 import { ENV } from "#functions/config/environment.js";
 import type { DeploymentPolicy } from "../policy-file.js";
 import type { OidcSettings } from "./identity.js";
@@ -45,12 +45,6 @@ export interface JitApiProps {
   /** Folder of the handler files (tests only). @default functions/handlers */
   readonly handlersDir?: string;
 }
-
-/** One route of the JIT API. */
-export type JitRoute = JitApiRoute;
-
-/** Every route of the JIT API (shared with the local emulator). */
-export const JIT_ROUTES: readonly JitRoute[] = JIT_API_ROUTES;
 
 /** Problem-details bodies (RFC 9457, as functions/adapters/http/problem-details.ts) for API Gateway's own errors. */
 const GATEWAY_PROBLEMS = [
@@ -184,7 +178,7 @@ export class JitApi extends Construct {
       validateRequestParameters: true,
     });
 
-    for (const route of JIT_ROUTES) {
+    for (const route of JIT_API_ROUTES) {
       const fn = functions.get(route.handler) as JitFunction;
       const resource = this.restApi.root.resourceForPath(route.path);
       const method = resource.addMethod(

@@ -1,5 +1,5 @@
 import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
-import { evaluatePolicy } from "#functions/domain/iam-policy.js";
+import { evaluatePolicy } from "./policy-evaluation.js";
 import { nameMap } from "./proxy-event.js";
 
 /** Flat authorizer context as API Gateway accepts it: string, number or boolean values only. */

@@ -14,9 +14,9 @@ import { jitAuthorizerDepsFromEnvironment } from "#functions/composition/jit-aut
 import { ENV } from "#functions/config/environment.js";
 import { systemClock } from "#functions/domain/clock.js";
 import { ConfigurationError } from "#functions/domain/errors.js";
-import { evaluatePolicy } from "#functions/domain/iam-policy.js";
 import { createJitAuthorizerHandler, handler as lambdaHandler } from "#functions/handlers/jit-authorizer.js";
 import { issueToken } from "#functions/use-cases/issue-token.js";
+import { evaluatePolicy } from "#local/api-gateway/policy-evaluation.js";
 import { readTrustedJwks } from "#local/trusted-keys.js";
 import {
   activeGrant,

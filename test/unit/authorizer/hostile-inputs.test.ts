@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { base64url, calculateJwkThumbprint, exportJWK, exportSPKI, importPKCS8 } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { evaluatePolicy } from "#functions/domain/iam-policy.js";
 import { CLOCK_TOLERANCE_SECONDS } from "#functions/domain/token-claims.js";
+import { evaluatePolicy } from "#local/api-gateway/policy-evaluation.js";
 import {
   type AuthorizerHarness,
   authorizerHarness,

@@ -2,12 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   allowPolicy,
   denyPolicy,
-  evaluatePolicy,
   InvalidExecuteApiArnError,
   parseExecuteApiArn,
   permissionArns,
 } from "#functions/domain/iam-policy.js";
 import { InvalidPermissionError, permissionCoversRoute } from "#functions/domain/route-matching.js";
+import { evaluatePolicy } from "#local/api-gateway/policy-evaluation.js";
 import { API_ARN_PREFIX, methodArn } from "#test/helpers/authorizer.js";
 
 const arn = parseExecuteApiArn(methodArn("GET", "/orders/1"));

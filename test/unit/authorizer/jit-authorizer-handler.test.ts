@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { authorizerEntry } from "#functions/adapters/lambda/lazy-entry.js";
 import { ManualClock } from "#functions/domain/clock.js";
-import { evaluatePolicy } from "#functions/domain/iam-policy.js";
 import { createJitAuthorizerHandler } from "#functions/handlers/jit-authorizer.js";
 import type { PublicKeySource, VerificationKey } from "#functions/ports/public-keys.js";
+import { evaluatePolicy } from "#local/api-gateway/policy-evaluation.js";
 import {
   API_ARN_PREFIX,
   type AuthorizerHarness,
