@@ -4,13 +4,13 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { base64url, importJWK, jwtVerify } from "jose";
 import { jitAuthorizerDepsFromEnvironment } from "#functions/composition/jit-authorizer.js";
 import { createDocumentClient } from "#functions/composition/workflow.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import {
   accessTokenVerifierFor,
   createJitAuthorizerHandler,
   type JitAuthorizerDeps,
   type JitAuthorizerHandler,
 } from "#functions/handlers/jit-authorizer.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import { type BenchStack, sinkLogger } from "./local-stack.js";
 import { type MiddlewareClient, SdkCallCounter } from "./sdk-call-counter.js";
 import { elapsedMicros, interleave, median, medianRatio, quantile } from "./stats.js";

@@ -5,13 +5,13 @@ import { JoseAccessTokenVerifier } from "#functions/adapters/auth/access-token-v
 import { CachedRequestReader } from "#functions/adapters/grant-cache.js";
 import { parsePolicy } from "#functions/config/load-policy.js";
 import type { AccessRequest } from "#functions/domain/access-request.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import type { Policy } from "#functions/domain/policy.js";
 import type { Route } from "#functions/domain/route-matching.js";
 import { createJitAuthorizerHandler, type JitAuthorizerHandler } from "#functions/handlers/jit-authorizer.js";
 import type { VerificationKey } from "#functions/ports/public-keys.js";
 import type { RequestReader } from "#functions/ports/request-store.js";
 import { type AuthorizationDecision, authorizeAccess } from "#functions/use-cases/authorize-access.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import {
   generateTestKey,
   type MintOptions,

@@ -6,7 +6,6 @@ import { DynamoDbRequestReader } from "#functions/adapters/dynamodb/dynamodb-req
 import { DynamoDbRequestRepository } from "#functions/adapters/dynamodb/dynamodb-request-repository.js";
 import { toRequestItem } from "#functions/adapters/dynamodb/request-item.js";
 import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import { createJitAuthorizerHandler } from "#functions/handlers/jit-authorizer.js";
 import { revokeRequest } from "#functions/use-cases/revoke-request.js";
 import { freePort, LOCAL_CREDENTIALS } from "#local/dynamodb-local.js";
@@ -19,6 +18,7 @@ import {
   silentLogger,
   testPolicy,
 } from "#test/helpers/authorizer.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
 import { generateTestKey, mintAccessToken, TEST_AUDIENCE, TEST_ISSUER } from "#test/helpers/tokens.js";
 

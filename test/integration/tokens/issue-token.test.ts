@@ -21,7 +21,7 @@ import { KmsTokenSigner } from "#functions/adapters/kms/kms-token-signer.js";
 import { createDocumentClient } from "#functions/composition/workflow.js";
 import { ENV } from "#functions/config/environment.js";
 import type { AccessRequest } from "#functions/domain/access-request.js";
-import { ManualClock, systemClock } from "#functions/domain/clock.js";
+import { systemClock } from "#functions/domain/clock.js";
 import { createIssueTokenHandler, handler as issueTokenLambda } from "#functions/handlers/issue-token.js";
 import {
   createWellKnownHandler,
@@ -30,6 +30,7 @@ import {
   handler as wellKnownLambda,
 } from "#functions/handlers/well-known.js";
 import type { IssueTokenDependencies } from "#functions/use-cases/issue-token.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
 import { startTestKms, type TestKms } from "#test/helpers/kms.js";
 import { lambdaPolicyJsonFile } from "#test/helpers/policy-json.js";

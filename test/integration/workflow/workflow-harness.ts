@@ -9,7 +9,6 @@ import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.
 import { IDENTITY_CONTEXT } from "#functions/adapters/http/caller-identity.js";
 import type { RestHandler } from "#functions/adapters/http/rest-handler.js";
 import { parsePolicy } from "#functions/config/load-policy.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import { createApproveRequestHandler } from "#functions/handlers/approve-request.js";
 import { createCancelRequestHandler } from "#functions/handlers/cancel-request.js";
 import { createCreateRequestHandler } from "#functions/handlers/create-request.js";
@@ -20,6 +19,7 @@ import { createListEntitlementsHandler } from "#functions/handlers/list-entitlem
 import { createListRequestsHandler } from "#functions/handlers/list-requests.js";
 import { createRevokeRequestHandler } from "#functions/handlers/revoke-request.js";
 import type { WorkflowDeps } from "#functions/use-cases/workflow-deps.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import { createTestTables, testDynamoDbClient } from "#test/helpers/dynamodb.js";
 
 /** The policy every workflow integration test runs against. */

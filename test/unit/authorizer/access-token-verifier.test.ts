@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { JoseAccessTokenVerifier, MAX_TOKEN_LENGTH } from "#functions/adapters/auth/access-token-verifier.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import type { SigningAlgorithm } from "#functions/domain/token-claims.js";
 import type { VerificationKey } from "#functions/ports/public-keys.js";
 import { T0_MS } from "#test/helpers/authorizer.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import {
   generateTestKey,
   type MintOptions,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CachedRequestReader } from "#functions/adapters/grant-cache.js";
 import type { AccessRequest } from "#functions/domain/access-request.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import type { RequestReader } from "#functions/ports/request-store.js";
 import {
   activeGrant,
@@ -9,6 +8,7 @@ import {
   InMemoryRequestReader,
   T0_MS,
 } from "#test/helpers/authorizer.js";
+import { ManualClock } from "#test/helpers/clock.js";
 
 function setup(maxAgeSeconds = 30, maxEntries?: number) {
   const clock = new ManualClock(T0_MS);

@@ -10,9 +10,9 @@ import {
 } from "jose";
 import { describe, expect, it } from "vitest";
 import { importKeys, JoseAccessTokenVerifier } from "#functions/adapters/auth/access-token-verifier.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import type { VerificationKey } from "#functions/ports/public-keys.js";
 import { T0_MS } from "#test/helpers/authorizer.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import { TEST_AUDIENCE, TEST_ISSUER } from "#test/helpers/tokens.js";
 
 /** A configured key made from `jwk`, filed under its true RFC 7638 thumbprint (so only strength is wrong). */

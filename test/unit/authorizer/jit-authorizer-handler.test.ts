@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { authorizerEntry } from "#functions/adapters/lambda/lazy-entry.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import { createJitAuthorizerHandler } from "#functions/handlers/jit-authorizer.js";
 import type { PublicKeySource, VerificationKey } from "#functions/ports/public-keys.js";
 import { evaluatePolicy } from "#local/api-gateway/policy-evaluation.js";
@@ -20,6 +19,7 @@ import {
   T0_MS,
   testPolicy,
 } from "#test/helpers/authorizer.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import { generateTestKey, mintAccessToken, TEST_AUDIENCE, TEST_ISSUER } from "#test/helpers/tokens.js";
 
 interface PolicyResult {

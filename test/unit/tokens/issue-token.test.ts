@@ -1,9 +1,9 @@
 import { decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import type { AccessRequest } from "#functions/domain/access-request.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import { ConflictError, ExpiredError, ForbiddenError, NotFoundError } from "#functions/domain/errors.js";
 import { type IssueTokenDependencies, issueToken } from "#functions/use-cases/issue-token.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import {
   generateLocalKey,
   grantFixture,

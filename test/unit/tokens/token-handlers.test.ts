@@ -1,6 +1,5 @@
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ManualClock } from "#functions/domain/clock.js";
 import { createIssueTokenHandler, handler as issueTokenLambda } from "#functions/handlers/issue-token.js";
 import {
   createWellKnownHandler,
@@ -10,6 +9,7 @@ import {
 } from "#functions/handlers/well-known.js";
 import type { IssueTokenDependencies } from "#functions/use-cases/issue-token.js";
 import { authorizationServerMetadata, publishJwks } from "#functions/use-cases/publish-keys.js";
+import { ManualClock } from "#test/helpers/clock.js";
 import {
   generateLocalKey,
   grantFixture,
