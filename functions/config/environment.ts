@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import "./zod-locale.js";
 import { ConfigurationError } from "../domain/errors.js";
-import { formatFieldPath } from "./policy-document.js";
+import { formatIssues } from "./zod-issues.js";
 
 /**
  * Lambda environment variables: the contract between infra/ (which sets them), local/ (which sets them
@@ -130,8 +130,7 @@ export function readEnvironment<S extends z.ZodMiniType>(
 ): z.output<S> {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const lines = result.error.issues.map((i) => `  ${formatFieldPath(i.path)}: ${i.message}`);
-    throw new ConfigurationError(`Invalid Lambda environment:\n${lines.join("\n")}`);
+    throw new ConfigurationError(`Invalid Lambda environment:\n${formatIssues(result.error.issues)}`);
   }
   return result.data;
 }

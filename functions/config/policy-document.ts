@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
-import type * as z from "zod/mini";
 import { ConfigurationError } from "../domain/errors.js";
 import type { Policy } from "../domain/policy.js";
 import { toPolicy } from "./policy.js";
 import { PolicyFileSchema } from "./policy-schema.js";
+import { formatIssues } from "./zod-issues.js";
 
 /**
  * Validates a parsed policy document (the YAML/JSON file's value) and returns the {@link Policy}.
@@ -15,7 +15,7 @@ export function validatePolicyDocument(raw: unknown, source: string): Policy {
   const result = PolicyFileSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigurationError(
-      `Invalid policy configuration:\n${formatIssues(source, result.error.issues)}`,
+      `Invalid policy configuration:\n${formatIssues(result.error.issues, source)}`,
     );
   }
   return toPolicy(result.data);
@@ -37,31 +37,4 @@ export function loadPolicyJsonFile(path: string): Policy {
     });
   }
   return validatePolicyDocument(raw, path);
-}
-
-/** `entitlements[2].minApprovals`: the field path in the notation people write. */
-export function formatFieldPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const key of path) {
-    if (typeof key === "number") out += `[${key}]`;
-    else out += out === "" ? String(key) : `.${String(key)}`;
-  }
-  return out === "" ? "(root)" : out;
-}
-
-/**
- * One line per zod issue: `  source: field.path: problem`, with unknown members named as people write
- * them (`unknown field "x5u"`).
- */
-export function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((issue) => {
-      const field = formatFieldPath(issue.path);
-      const message =
-        issue.code === "unrecognized_keys"
-          ? `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`
-          : issue.message;
-      return `  ${source}: ${field}: ${message}`;
-    })
-    .join("\n");
 }

@@ -4,7 +4,7 @@ import "./zod-locale.js";
 import { ConfigurationError } from "../domain/errors.js";
 import { PRIVATE_JWK_MEMBERS } from "../domain/token-claims.js";
 import type { VerificationKey } from "../ports/public-keys.js";
-import { formatIssues } from "./policy-document.js";
+import { formatIssues } from "./zod-issues.js";
 
 /** base64url without padding (RFC 7515 §2, RFC 4648 §5), as JWK members and thumbprints are written. */
 const base64url = z.string().check(z.regex(/^[A-Za-z0-9_-]+$/, "must be base64url without padding"));
@@ -72,7 +72,7 @@ export function parseTrustedJwks(json: string, source: string): VerificationKey[
   }
   const result = TrustedJwks.safeParse(raw);
   if (!result.success) {
-    throw new ConfigurationError(`Invalid trusted keys:\n${formatIssues(source, result.error.issues)}`);
+    throw new ConfigurationError(`Invalid trusted keys:\n${formatIssues(result.error.issues, source)}`);
   }
   return result.data.keys.map((jwk, i) => ({
     kid: jwk.kid,

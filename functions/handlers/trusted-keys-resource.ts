@@ -7,12 +7,12 @@ import {
   type TrustedKeysResourceDeps,
   trustedKeysResourceDepsFromEnvironment,
 } from "../composition/trusted-keys.js";
-import { formatIssues } from "../config/policy-document.js";
 import {
   TRUSTED_KEYS_ATTRIBUTE,
   TRUSTED_KEYS_PROPERTY,
   TRUSTED_KEYS_RESOURCE_TYPE,
 } from "../config/trusted-keys-contract.js";
+import { formatIssues } from "../config/zod-issues.js";
 import { ConfigurationError } from "../domain/errors.js";
 import { publishJwks } from "../use-cases/publish-keys.js";
 
@@ -89,7 +89,7 @@ function parseEvent<S extends z.ZodMiniType>(schema: S, event: unknown): z.outpu
   const parsed = schema.safeParse(event);
   if (!parsed.success) {
     throw new ConfigurationError(
-      `Invalid ${TRUSTED_KEYS_RESOURCE_TYPE} event:\n${formatIssues("event", parsed.error.issues)}`,
+      `Invalid ${TRUSTED_KEYS_RESOURCE_TYPE} event:\n${formatIssues(parsed.error.issues, "event")}`,
     );
   }
   return parsed.data;

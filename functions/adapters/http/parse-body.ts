@@ -1,18 +1,11 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
 import type * as z from "zod/mini";
 import "../../config/zod-locale.js";
-import { formatFieldPath } from "../../config/policy-document.js";
+import { type FieldProblem, fieldProblem } from "../../config/zod-issues.js";
 import { ValidationError } from "../../domain/errors.js";
 
 /** Largest request body accepted, in bytes: every JIT API body is a few hundred bytes of JSON. */
 export const MAX_BODY_BYTES = 16 * 1024;
-
-/** One field-level problem, as listed in a 400 problem document's `errors` member. */
-export interface FieldProblem {
-  /** Field path in the notation people write (`durationSeconds`, `approvals[0].comment`). */
-  field: string;
-  message: string;
-}
 
 /**
  * Reads the JSON body of a REST proxy event and validates it with `schema`.
@@ -35,7 +28,7 @@ export function parseJsonBody<S extends z.ZodMiniType>(
   const raw = readBodyValue(event);
   const result = schema.safeParse(raw);
   if (result.success) return result.data;
-  const errors = result.error.issues.map(toFieldProblem);
+  const errors = result.error.issues.map(fieldProblem);
   const first = errors[0] ?? { field: "(root)", message: "is invalid" };
   const summary = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
   throw new ValidationError(`Invalid request body: ${summary}`, { field: first.field, errors });
@@ -65,16 +58,4 @@ export function readBodyValue(event: Pick<APIGatewayProxyEvent, "body" | "isBase
       "invalid_json",
     );
   }
-}
-
-function toFieldProblem(issue: z.core.$ZodIssue): FieldProblem {
-  if (issue.code === "unrecognized_keys") {
-    const base = issue.path.length === 0 ? "" : `${formatFieldPath(issue.path)}.`;
-    const keys = issue.keys.map((k) => `${base}${k}`);
-    return {
-      field: keys[0] ?? "(root)",
-      message: `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}`,
-    };
-  }
-  return { field: formatFieldPath(issue.path), message: issue.message };
 }
