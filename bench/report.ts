@@ -27,14 +27,14 @@ export interface BenchResults {
   targets: TargetResult[];
 }
 
-/** One target of issue #7 and whether this run met it. */
+/** One performance target (docs/performance.md) and whether this run met it. */
 export interface TargetResult {
   target: string;
   measured: string;
   pass: boolean;
 }
 
-/** Issue #7's targets, checked against `r`. */
+/** The performance targets (docs/performance.md), checked against `r`. */
 export function checkTargets(r: BenchResults): TargetResult[] {
   const c = r.callCounts;
   const authorizations = c.authorizationsPerWindow * c.windows;

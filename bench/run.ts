@@ -14,7 +14,7 @@ import { type BenchResults, checkTargets, printReport } from "./report.js";
 import { medianRatio } from "./stats.js";
 
 /**
- * `npm run bench` (issue #7): measures the authorizer's warm path and cache misses, token issue, the
+ * `npm run bench`: measures the authorizer's warm path and cache misses, token issue, the
  * AWS calls per authorization and per token, and every Lambda bundle's size and module load time, then
  * prints a table and writes bench/results.json. `--quick` runs a few rounds only, as a smoke test, and
  * writes nothing. Not part of `npm test`: it asserts nothing, it reports.

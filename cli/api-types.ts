@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The JIT API's response bodies as the CLI reads them (DESIGN.md §6). Objects are loose: members the CLI
+ * The JIT API's response bodies as the CLI reads them (docs/http-api.md). Objects are loose: members the CLI
  * does not know are kept (and shown by `--json`), so a newer server does not break an older CLI.
  */
 

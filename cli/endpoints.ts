@@ -3,7 +3,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { UnreachableError, UsageError } from "./errors.js";
 
-/** Where the local stack writes its endpoints, relative to its data directory (DESIGN.md §7). */
+/** Where the local stack writes its endpoints, relative to its data directory (docs/local.md). */
 export const ENDPOINTS_FILE = "endpoints.json";
 /** The local stack's default data directory, relative to the current directory. */
 export const DEFAULT_DATA_DIR = ".data";

@@ -18,7 +18,7 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 /** Request ids as the API accepts them in a path (functions/adapters/http/rest-handler.ts). */
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** What the CLI sends with a new request (DESIGN.md §6, `POST /requests`). */
+/** What the CLI sends with a new request (docs/http-api.md, `POST /requests`). */
 export interface NewRequest {
   entitlement: string;
   /** ISO 8601 duration. */
@@ -41,7 +41,7 @@ export interface JitApiClientOptions {
 }
 
 /**
- * A small typed client of the JIT API (DESIGN.md §6). Every failure becomes a CliError: problem documents
+ * A small typed client of the JIT API (docs/http-api.md). Every failure becomes a CliError: problem documents
  * an ApiError with their `detail` and `code` (4xx exit 1, 5xx exit 3), no answer an UnreachableError.
  */
 export class JitApiClient {

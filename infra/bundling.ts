@@ -11,7 +11,7 @@ import type { BuildOptions } from "esbuild";
 /** Repository root (where package.json, package-lock.json and tsconfig.json live). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Folder holding one Lambda entry file per handler (see the handler contract in DESIGN.md / COMMON). */
+/** Folder holding one Lambda entry file per handler (see ARCHITECTURE.md). */
 export const HANDLERS_DIR = join(PROJECT_ROOT, "functions", "handlers");
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The development IdP's two registered OAuth clients (DESIGN.md §8) and the redirect URIs each may use.
+ * The development IdP's two registered OAuth clients (docs/local.md) and the redirect URIs each may use.
  * Both are public clients (no secret, RFC 6749 §2.1) that must use PKCE.
  */
 

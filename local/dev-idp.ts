@@ -118,7 +118,7 @@ type AuthorizationCheck =
   | { ok: false; redirect: { redirectUri: string; error: string; description: string; state?: string } };
 
 /**
- * Starts a development OpenID Connect identity provider on 127.0.0.1 (DESIGN.md §8), a real OpenID
+ * Starts a development OpenID Connect identity provider on 127.0.0.1 (docs/local.md), a real OpenID
  * Provider for the authorization code flow with PKCE:
  * - `GET /.well-known/openid-configuration`: discovery document (OpenID Connect Discovery 1.0 §3).
  * - `GET /.well-known/jwks.json`: its public key (RFC 7517).

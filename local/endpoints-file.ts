@@ -2,7 +2,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 
-/** Name of the file, in the data directory, where a running local stack lists its endpoints (DESIGN.md §7). */
+/** Name of the file, in the data directory, where a running local stack lists its endpoints (docs/local.md). */
 export const ENDPOINTS_FILE_NAME = "endpoints.json";
 
 /** The endpoints of a running local stack: base URLs without a trailing slash. */

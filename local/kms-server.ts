@@ -22,7 +22,7 @@ import {
 import { digestFor, KMS_ALGORITHMS, type KmsSigningAlgorithm, signDigest } from "./kms-signing.js";
 
 /**
- * A KMS-compatible endpoint for development and tests (DESIGN.md §7): AWS KMS has no emulator here, so
+ * A KMS-compatible endpoint for development and tests (docs/local.md): AWS KMS has no emulator here, so
  * this small node:http server speaks the KMS JSON 1.1 protocol (`POST /`, `X-Amz-Target:
  * TrentService.<Operation>`, `Content-Type: application/x-amz-json-1.1`, blobs as base64, timestamps as
  * epoch seconds, errors as HTTP 400 `{"__type": "...Exception", "message": "..."}`) for the operations

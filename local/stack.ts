@@ -189,7 +189,7 @@ export interface LocalStack {
 }
 
 /**
- * Starts the local stack of DESIGN.md §7 on 127.0.0.1: DynamoDB Local with the tables, the KMS-compatible
+ * Starts the local stack of docs/local.md on 127.0.0.1: DynamoDB Local with the tables, the KMS-compatible
  * endpoint with a signing key, the development IdP, the JIT API and the demo orders API behind the API
  * Gateway emulator (running the handler modules of functions/handlers), and the stream poller that feeds
  * the Requests table's stream to the expiry handler. Writes endpoints.json when everything answers.

@@ -72,7 +72,7 @@ const ticketPattern = z.string().check(
   }),
 );
 
-/** Channel names per audience of one entitlement (DESIGN.md §2, §10); names from `notifications.channels`. */
+/** Channel names per audience of one entitlement (docs/configuration.md); names from `notifications.channels`. */
 const NotifySchema = z.strictObject({
   approvers: z._default(z.array(slug), []),
   requester: z._default(z.array(slug), []),
@@ -91,7 +91,7 @@ const secretName = z
     ),
   );
 
-/** One notification channel (DESIGN.md §10). Slack and webhook channels read their secret from Secrets Manager. */
+/** One notification channel (docs/configuration.md). Slack and webhook channels read their secret from Secrets Manager. */
 export const ChannelSchema = z.discriminatedUnion("type", [
   z.strictObject({
     type: z.literal("slack"),
@@ -157,7 +157,7 @@ function identityUrl(name: string) {
   );
 }
 
-/** One entitlement as written in the policy file (DESIGN.md §2). */
+/** One entitlement as written in the policy file (docs/configuration.md). */
 export const EntitlementSchema = z.strictObject({
   id: slug,
   description: z.string().check(z.minLength(1, "must not be empty")),

@@ -13,7 +13,7 @@ const base64url = z.string().check(z.regex(/^[A-Za-z0-9_-]+$/, "must be base64ur
 const common = { kid: base64url, use: z.optional(z.literal("sig")) };
 
 /**
- * Public JWKs we sign with (DESIGN.md §4): P-256 for ES256 (RFC 7518 §6.2.1), RSA for RS256/PS256
+ * Public JWKs we sign with (docs/tokens.md): P-256 for ES256 (RFC 7518 §6.2.1), RSA for RS256/PS256
  * (§6.3.1). Strict objects: any other member (private `d`, `p`, …, or `x5u`, `jku`) is refused.
  */
 const TrustedJwk = z.discriminatedUnion("kty", [
@@ -40,7 +40,7 @@ const TrustedJwks = z.strictObject({
 });
 
 /**
- * Reads the JIT authorizer's trusted keys from configuration (DESIGN.md §5: "allowed keys (kid → key,
+ * Reads the JIT authorizer's trusted keys from configuration (ARCHITECTURE.md, flow 2: "allowed keys (kid → key,
  * alg)"; keys only from configuration): a JWK Set (RFC 7517 §5) as JSON, the same document the JIT API
  * serves at `/.well-known/jwks.json`. Each key must be a public P-256 (ES256) or RSA (RS256, PS256) key
  * with `kid` and `alg`. That the `kid` is the key's RFC 7638 thumbprint is checked when the keys are

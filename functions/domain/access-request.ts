@@ -1,5 +1,5 @@
 /**
- * The access request entity (DESIGN.md §3). One item in the Requests table; an APPROVED request is a grant.
+ * The access request entity (README.md, How it works). One item in the Requests table; an APPROVED request is a grant.
  * Times are ISO 8601 strings (UTC, `Z`) as the API shows them; the TTL attribute and token claims derive
  * epoch seconds from them.
  */

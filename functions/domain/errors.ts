@@ -1,6 +1,7 @@
 /**
  * The one error hierarchy of jit-access. Every error a caller can cause carries a stable `code`
- * (part of the public API: clients switch on it) and maps to one HTTP status in `http-status.ts`.
+ * (part of the public API: clients switch on it, each documented in docs/errors.md) and maps to one HTTP
+ * status in `adapters/http/problem-details.ts`.
  * Handlers match on `code`/`name` as well as `instanceof`, because bundling can duplicate classes.
  */
 

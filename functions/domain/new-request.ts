@@ -1,5 +1,5 @@
 /**
- * Creating a request (DESIGN.md §2, §3): policy checks, then a PENDING request, or an APPROVED grant at
+ * Creating a request (docs/configuration.md; README.md, How it works): policy checks, then a PENDING request, or an APPROVED grant at
  * once for auto-approve and break-glass entitlements, with the audit events of that creation.
  */
 

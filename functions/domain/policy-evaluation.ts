@@ -1,5 +1,5 @@
 /**
- * Policy evaluation (DESIGN.md §2): who may request, approve, read and revoke, and how a requested
+ * Policy evaluation (docs/configuration.md): who may request, approve, read and revoke, and how a requested
  * duration becomes a grant length. Pure functions over the validated policy and the caller's current
  * token (`sub` and groups), evaluated at the moment of each action, never remembered from creation.
  */

@@ -1,5 +1,5 @@
 /**
- * The request state machine (DESIGN.md §3) as pure functions: each checks who acts and the state the
+ * The request state machine (README.md, How it works) as pure functions: each checks who acts and the state the
  * request is in now, and returns the next state plus exactly one audit event. Persisting it is the
  * repository's job: one transaction conditioned on the state read here (status, version, deadline), so a
  * concurrent change makes the write fail instead of producing a double transition.

@@ -1,5 +1,5 @@
 /**
- * Permission patterns (`METHOD /path`, DESIGN.md §2) against the route a caller invoked.
+ * Permission patterns (`METHOD /path`, docs/configuration.md) against the route a caller invoked.
  *
  * The semantics are exactly those API Gateway applies when it evaluates an authorizer's IAM policy against
  * the `methodArn` (https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-control-access-using-iam-policies-to-invoke-api.html):

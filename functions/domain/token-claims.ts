@@ -1,5 +1,5 @@
 /**
- * The access token profile (DESIGN.md §4, RFC 9068). Shared by token issue and the JIT authorizer.
+ * The access token profile (docs/tokens.md, RFC 9068). Shared by token issue and the JIT authorizer.
  */
 
 /** JOSE header `typ` of our access tokens (RFC 9068 §2.1). */

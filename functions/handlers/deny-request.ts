@@ -12,7 +12,7 @@ import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
 
 const logger = createLogger("jit-deny-request");
 
-/** Body of `POST /requests/{id}/deny`: a reason is required (DESIGN.md §6). */
+/** Body of `POST /requests/{id}/deny`: a reason is required (docs/http-api.md). */
 export const DenyBodySchema = z.strictObject({
   reason: z
     .string({ error: "is required: say why the request is denied" })

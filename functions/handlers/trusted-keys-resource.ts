@@ -51,7 +51,7 @@ export interface TrustedKeysResourceResult {
 export type TrustedKeysResourceHandler = (event: unknown) => Promise<TrustedKeysResourceResult>;
 
 /**
- * The deploy-time half of "keys only from configuration" (DESIGN.md §5): on Create and Update, reads the
+ * The deploy-time half of "keys only from configuration" (ARCHITECTURE.md, flow 2): on Create and Update, reads the
  * public keys of `ResourceProperties.KeyArns` (current first) with KMS `GetPublicKey`, checks each as the
  * token issuer does (SIGN_VERIFY, a supported key spec and signing algorithm), and returns them as the
  * JWK Set the JIT API serves at `/.well-known/jwks.json`, in attribute `Jwks`. JIT authorizers get it as

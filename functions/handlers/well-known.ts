@@ -10,13 +10,13 @@ import { authorizationServerMetadata, publishJwks } from "../use-cases/publish-k
 
 const logger = createLogger("jit-well-known");
 
-/** Route paths (DESIGN.md §6). */
+/** Route paths (docs/http-api.md). */
 export const JWKS_PATH = "/.well-known/jwks.json";
 export const METADATA_PATH = "/.well-known/oauth-authorization-server";
 
 /**
  * How long verifiers and caches may keep these documents, seconds. A retired key must stay published for
- * at least the longest token lifetime plus this (DESIGN.md §4, rotation).
+ * at least the longest token lifetime plus this (docs/tokens.md, rotation).
  */
 export const WELL_KNOWN_MAX_AGE_SECONDS = 300;
 

@@ -1,5 +1,5 @@
 /**
- * Verification of our RFC 9068 access tokens (DESIGN.md §5 steps 1–2), as the JIT authorizer's use case
+ * Verification of our RFC 9068 access tokens (ARCHITECTURE.md, flow 2, steps 2–3), as the JIT authorizer's use case
  * sees it. The adapter (adapters/auth/access-token-verifier.ts) does the JOSE work; the use case only
  * reads the outcome, so it stays free of jose and AWS imports.
  */

@@ -6,7 +6,7 @@ import type { AuditLog } from "./audit-log.js";
 export interface TokenIssueLog extends AuditLog {
   /**
    * Stores `event` (TOKEN_ISSUED) in one transaction with a check that `grant` is still APPROVED at
-   * `grant.version` and that `event.at` lies before its `expiresAt` (DESIGN.md §3): no token is recorded,
+   * `grant.version` and that `event.at` lies before its `expiresAt` (README.md, How it works): no token is recorded,
    * and so none handed out, once a revoke or any other change has committed (H30).
    * @throws ConflictError `conflict` (409) when the grant changed or a later token was recorded first;
    *   the caller re-reads the grant and decides again.

@@ -75,7 +75,7 @@ export type AuthorizationDecision =
   | { outcome: "unauthorized"; reason: TokenRejection };
 
 /**
- * Decides one call to a protected API (DESIGN.md §5), in this order, stopping at the first failure:
+ * Decides one call to a protected API (ARCHITECTURE.md, flow 2), in this order, stopping at the first failure:
  * 1–2. the token (shape, header, signature, claims) through the verifier → `unauthorized`;
  * 3. the grant named by the token: it exists, `isGrantActive` now, its requester is `sub`, its
  *    entitlement is `scope`, its audience and the policy entitlement's audience are this authorizer's;

@@ -45,7 +45,7 @@ export interface IssuedToken {
 }
 
 /**
- * Issues an RFC 9068 access token for a grant (DESIGN.md §4):
+ * Issues an RFC 9068 access token for a grant (docs/tokens.md):
  * only the requester, only while {@link isGrantActive} (H15: TTL is never relied on), read with a
  * strongly consistent read so a revoke that just succeeded is seen.
  *

@@ -47,7 +47,7 @@ export const SERVICE_DOCUMENTATION_URL = "https://github.com/jit-access/jit-acce
  * `service_documentation`. It claims no token endpoint or grant types: tokens come from the JIT API's
  * `POST /requests/{id}/token`, which is not an OAuth token endpoint.
  *
- * Note: the document is served at `${issuer}/.well-known/oauth-authorization-server` (DESIGN.md §6).
+ * Note: the document is served at `${issuer}/.well-known/oauth-authorization-server` (docs/http-api.md).
  * For an issuer with a path (an API Gateway stage), RFC 8414 §3 would insert the well-known segment
  * before the path; verifiers need only `jwks_uri`, which is absolute.
  *

@@ -72,7 +72,7 @@ const GATEWAY_PROBLEMS = [
 ] as const;
 
 /**
- * The JIT API: a REST API with every route of DESIGN.md §6, one Lambda per handler, the identity
+ * The JIT API: a REST API with every route of docs/http-api.md, one Lambda per handler, the identity
  * authorizer in front of every non-public route, and the least privilege each handler needs.
  *
  * The issuer (`iss` of our tokens, JIT_ISSUER) is the API's base URL. It is built from the RestApi id,
@@ -197,7 +197,7 @@ export class JitApi extends Construct {
           id: "AwsSolutions-APIG4",
           reason:
             "Public by design: the JWKS and RFC 8414 metadata documents let any verifier check our tokens " +
-            "(DESIGN.md §4). They hold only public keys and URLs.",
+            "(docs/tokens.md). They hold only public keys and URLs.",
         });
       }
       Validations.of(method).acknowledge({

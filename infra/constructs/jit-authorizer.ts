@@ -58,7 +58,7 @@ export interface RevocationBudget {
 
 /**
  * Splits a revocation bound into API Gateway's result cache TTL and the authorizer's grant cache so that
- * their sum is exactly the bound (DESIGN.md §5).
+ * their sum is exactly the bound (ARCHITECTURE.md, flow 2).
  * @throws ConfigurationError when a value is not whole seconds or a share exceeds 3600 s.
  */
 export function splitRevocationBound(bound: Duration, resultsCacheTtl?: Duration): RevocationBudget {
@@ -153,7 +153,7 @@ export class JitAuthorizer extends Construct {
 
   /**
    * A REST API (v1) TOKEN authorizer reading `Authorization`. Its Allow policy lists every ARN the grant
-   * allows on the API, so one cached result is correct for every route (DESIGN.md §5, H11).
+   * allows on the API, so one cached result is correct for every route (ARCHITECTURE.md, flow 2, H11).
    * A TOKEN authorizer belongs to one REST API: use one JitAuthorizer per protected API.
    */
   get restAuthorizer(): apigateway.TokenAuthorizer {

@@ -161,7 +161,7 @@ export class JitFunction extends Construct {
 
   /**
    * Sets `JIT_SIGNING_KEY_ID` and grants `kms:Sign` on that key, plus `kms:GetPublicKey` (the issuer checks
-   * each signature with the public key before returning a token, DESIGN.md §4). Only the issue Lambda calls
+   * each signature with the public key before returning a token, docs/tokens.md). Only the issue Lambda calls
    * this.
    */
   useSigningKey(keyArn: string): void {

@@ -226,7 +226,7 @@ describe("JIT API routes", () => {
     "GET /.well-known/oauth-authorization-server": "well-known",
   };
 
-  it("wires every route of DESIGN.md §6 and the audit trail to its handler, and nothing else", () => {
+  it("wires every route of docs/http-api.md and the audit trail to its handler, and nothing else", () => {
     const routes = wiredRoutes();
     expect(Object.fromEntries([...routes].map(([k, v]) => [k, v.handler]))).toEqual(EXPECTED);
   });

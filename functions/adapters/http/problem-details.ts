@@ -1,7 +1,7 @@
 import type { APIGatewayProxyResult } from "aws-lambda";
 import { DEFAULT_RETRY_AFTER_SECONDS, type ErrorCode, isJitError } from "../../domain/errors.js";
 
-/** The one table from stable error code to HTTP status (DESIGN.md §6). */
+/** The one table from stable error code to HTTP status (docs/http-api.md). */
 export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   invalid_request: 400,
   invalid_json: 400,

@@ -1,7 +1,7 @@
 import { KMSClient } from "@aws-sdk/client-kms";
 import { reportOutagesAs, SDK_REQUEST_HANDLER_TIMEOUTS } from "../aws/dependency-outage.js";
 
-/** Region every local (non-AWS) endpoint is addressed with (handler contract, COMMON brief). */
+/** Region every local (non-AWS) endpoint is addressed with. */
 const LOCAL_REGION = "us-east-1";
 /** Static credentials for a local KMS-compatible endpoint, which checks only that a signature is present. */
 const LOCAL_CREDENTIALS = { accessKeyId: "local", secretAccessKey: "local" } as const;

@@ -24,7 +24,7 @@ export interface KmsPublicKeySourceOptions {
 /**
  * Public keys from KMS `GetPublicKey`, fetched at most once per key per container (the promise is kept;
  * a failed fetch is forgotten so the next call retries it). Keys come only from configuration, never
- * from a token header (DESIGN.md §5.1).
+ * from a token header (ARCHITECTURE.md, flow 2).
  *
  * Each key is checked before it is trusted: `KeyUsage` must be `SIGN_VERIFY`, `KeySpec` one we sign with,
  * and the key must allow the KMS signing algorithm of its JWS algorithm (H14 map in token-claims.ts).

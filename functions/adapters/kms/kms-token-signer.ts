@@ -24,7 +24,7 @@ export interface KmsTokenSignerOptions {
 const textEncoder = new TextEncoder();
 
 /**
- * Signs access tokens with an asymmetric KMS key (DESIGN.md §4):
+ * Signs access tokens with an asymmetric KMS key (docs/tokens.md):
  *
  * 1. header `{alg, typ, kid}` from the key's public key (`kid` = RFC 7638 thumbprint);
  * 2. JWS signing input `BASE64URL(header) || '.' || BASE64URL(payload)` (RFC 7515 §5.1);
