@@ -19,10 +19,11 @@ import { loadPolicyJsonFile } from "../config/policy-document.js";
 import { type Clock, systemClock } from "../domain/clock.js";
 import type { BackoffSettings } from "../domain/notifications/delivery-backoff.js";
 import type { ChannelSender, RetryDelay } from "../ports/notifications.js";
+import type { StructuredLog } from "../ports/structured-log.js";
 import type { DeliverDeps } from "../use-cases/deliver-notification.js";
 import type { PublishDeps } from "../use-cases/publish-audit-events.js";
 import type { SweepDeps } from "../use-cases/sweep-reminders.js";
-import { documentClientFor, type StructuredLog } from "./expiry.js";
+import { documentClientFor } from "./expiry.js";
 
 const nonEmpty = z.string().check(z.trim(), z.minLength(1, "must be set"));
 const optionalUrl = z.optional(z.url());

@@ -41,7 +41,7 @@ export const ENV = {
   /** Local/dev only: endpoints of DynamoDB Local and the KMS-compatible server. Unset in AWS. */
   dynamodbEndpoint: "JIT_DYNAMODB_ENDPOINT",
   kmsEndpoint: "JIT_KMS_ENDPOINT",
-  /** Notifier: the EventBridge bus of integration events (DESIGN.md §10). */
+  /** Notifier: the EventBridge bus of integration events (docs/events.md). */
   eventBusName: "JIT_EVENT_BUS_NAME",
   /** Notifier: the Notifications table (idempotency of deliveries and reminders). */
   notificationsTable: "JIT_NOTIFICATIONS_TABLE",

@@ -32,7 +32,7 @@ export interface Entitlement {
   notify: EntitlementNotify;
 }
 
-/** Who hears about an entitlement's requests, as channel names (DESIGN.md §2, §10). */
+/** Who hears about an entitlement's requests, as channel names (docs/configuration.md, docs/events.md). */
 export interface EntitlementNotify {
   /** New requests, reminders, decisions. */
   approvers: string[];

@@ -1,5 +1,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from "aws-lambda";
 import { parseAuditStreamRecord } from "../adapters/dynamodb/audit-stream-record.js";
+import { throwingEntry } from "../adapters/lambda/lazy-entry.js";
+import { createLogger } from "../adapters/logging/logger.js";
 import { type PublisherHandlerDeps, publisherDepsFromEnvironment } from "../composition/notify.js";
 import type { AuditEvent } from "../domain/audit-event.js";
 import { publishAuditEvents } from "../use-cases/publish-audit-events.js";
@@ -8,7 +10,7 @@ import { publishAuditEvents } from "../use-cases/publish-audit-events.js";
 export type PublisherHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
 
 /**
- * Audit table stream (NEW_IMAGE) → one EventBridge event per audit event (DESIGN.md §10). It only puts
+ * Audit table stream (NEW_IMAGE) → one EventBridge event per audit event (docs/events.md). It only puts
  * events on the bus; channels are served by their own queues, so a slow channel cannot hold up the stream.
  *
  * Error contract (`ReportBatchItemFailures`): records that are not audit events are logged and skipped;
@@ -52,10 +54,11 @@ export function createPublisherHandler(deps: PublisherHandlerDeps): PublisherHan
   };
 }
 
-let cached: PublisherHandler | undefined;
-
-/** Lambda entry: builds dependencies from the environment on first invocation, once per container. */
-export const handler: PublisherHandler = async (event) => {
-  cached ??= createPublisherHandler(publisherDepsFromEnvironment());
-  return cached(event);
-};
+/**
+ * Lambda entry: builds dependencies from the environment on first invocation, once per container.
+ * While they cannot be built the invocation fails, so Lambda retries it and nothing is acknowledged.
+ */
+export const handler: PublisherHandler = throwingEntry(
+  () => createPublisherHandler(publisherDepsFromEnvironment()),
+  createLogger("jit-notify-publisher"),
+);

@@ -1,10 +1,13 @@
+import { throwingEntry } from "../adapters/lambda/lazy-entry.js";
+import { createLogger } from "../adapters/logging/logger.js";
 import { deliveryDepsFromEnvironment } from "../composition/notify.js";
 import { createDeliveryHandler, type DeliveryHandler } from "./delivery-handler.js";
 
-let cached: DeliveryHandler | undefined;
-
-/** Lambda entry of the webhook channels' queues: builds dependencies once per container (see `createDeliveryHandler`). */
-export const handler: DeliveryHandler = async (event) => {
-  cached ??= createDeliveryHandler(deliveryDepsFromEnvironment("webhook"));
-  return cached(event);
-};
+/**
+ * Lambda entry of the webhook channels' queues: builds dependencies once per container (see `createDeliveryHandler`).
+ * While they cannot be built the invocation fails, so Lambda retries it and nothing is acknowledged.
+ */
+export const handler: DeliveryHandler = throwingEntry(
+  () => createDeliveryHandler(deliveryDepsFromEnvironment("webhook")),
+  createLogger("jit-notify-webhook"),
+);

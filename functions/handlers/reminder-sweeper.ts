@@ -1,3 +1,5 @@
+import { throwingEntry } from "../adapters/lambda/lazy-entry.js";
+import { createLogger } from "../adapters/logging/logger.js";
 import { type SweeperHandlerDeps, sweeperDepsFromEnvironment } from "../composition/notify.js";
 import { sweepReminders } from "../use-cases/sweep-reminders.js";
 
@@ -16,10 +18,11 @@ export function createSweeperHandler(deps: SweeperHandlerDeps): SweeperHandler {
   };
 }
 
-let cached: SweeperHandler | undefined;
-
-/** Lambda entry: builds dependencies from the environment on first invocation, once per container. */
-export const handler: SweeperHandler = async (event) => {
-  cached ??= createSweeperHandler(sweeperDepsFromEnvironment());
-  return cached(event);
-};
+/**
+ * Lambda entry: builds dependencies from the environment on first invocation, once per container.
+ * While they cannot be built the invocation fails, so Lambda retries it and nothing is acknowledged.
+ */
+export const handler: SweeperHandler = throwingEntry(
+  () => createSweeperHandler(sweeperDepsFromEnvironment()),
+  createLogger("jit-reminder-sweeper"),
+);

@@ -16,7 +16,7 @@ export function deliveryKey(channel: string, eventId: string): string {
 }
 
 /**
- * Delivers one event to one channel at most once per event id (DESIGN.md §10): an event already delivered
+ * Delivers one event to one channel at most once per event id (docs/events.md): an event already delivered
  * to this channel (a bus duplicate, a retried batch) is skipped.
  * @returns `delivered`, or `duplicate` when it had been delivered before.
  * @throws DeliveryError (or the ledger's error) when the attempt failed; the queue retries it.

@@ -74,7 +74,7 @@ export function describeRequest(request: AccessRequest, policy: Policy, nowMs: n
 }
 
 /**
- * The bus event of one audit event (DESIGN.md §10). The request is read to describe it; a request already
+ * The bus event of one audit event (docs/events.md). The request is read to describe it; a request already
  * deleted (TTL) is described from the audit event's own details.
  */
 export async function integrationEventFor(deps: PublishDeps, event: AuditEvent): Promise<BusEvent> {

@@ -44,7 +44,7 @@ export function reminderKey(requestId: string, action: ReminderAction, slot: str
 }
 
 /**
- * One sweep (run every minute by EventBridge Scheduler; DESIGN.md §10): for each entitlement with
+ * One sweep (run every minute by EventBridge Scheduler; docs/events.md): for each entitlement with
  * channels to tell, re-announces pending requests with backoff, escalates those close to their approval
  * deadline, and warns requesters of grants about to expire. Each reminder is put on the bus once per
  * request and slot: the slot is recorded after the put, and the event id is derived from the slot, so a

@@ -66,7 +66,7 @@ const DELIVERY_HANDLER: Record<NotificationChannel["type"], HandlerName> = {
 };
 
 /**
- * Notifications and the event stream (DESIGN.md §10): Audit stream → publisher Lambda → EventBridge bus;
+ * Notifications and the event stream (docs/events.md): Audit stream → publisher Lambda → EventBridge bus;
  * per channel a bus rule → its SQS queue (dead-letter queue after `maxReceiveCount` receives, alarm on
  * its depth) → the delivery Lambda of the channel's type; the reminder sweeper run every minute by
  * EventBridge Scheduler. Each delivery Lambda may read exactly the secrets of its own channels.

@@ -79,7 +79,7 @@ export interface LocalNotifier {
 }
 
 /**
- * The local stand-ins of DESIGN.md §10 around the production notifier handlers: the notifications sink,
+ * The local stand-ins of docs/events.md around the production notifier handlers: the notifications sink,
  * one endpoint speaking EventBridge/SQS/Secrets Manager/SNS for the SDK clients, an in-process bus with
  * one rule per channel, one queue per channel (retries, dead-letter list), the Scheduler's timer, and
  * `secrets.json` in the data directory as Secrets Manager. Channel secrets missing from that file are

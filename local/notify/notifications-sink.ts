@@ -50,7 +50,7 @@ const BLOCK_TYPES = new Set(["header", "section", "actions", "context", "divider
 const BODY_LIMIT = 256 * 1024;
 
 /**
- * The local stack's notifications sink (DESIGN.md §10): what Slack and webhook receivers would be.
+ * The local stack's notifications sink (docs/events.md): what Slack and webhook receivers would be.
  * - `POST /slack/<channel>`: a Slack incoming webhook. The body must be a Slack message (`text` and an
  *   array of known Block Kit `blocks`, each with its required text); answers `ok`, else 400 as Slack does.
  * - `POST /webhooks/<channel>`: a Standard Webhooks receiver. The signature is verified with the

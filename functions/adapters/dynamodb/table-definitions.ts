@@ -88,7 +88,7 @@ export const AUDIT_TABLE: TableDefinition = {
   partitionKey: { name: "requestId", type: "S" },
   sortKey: { name: "eventId", type: "S" },
   globalSecondaryIndexes: [],
-  // New images feed the notification publisher (DESIGN.md §10): every audit event becomes a bus event.
+  // New images feed the notification publisher (docs/events.md): every audit event becomes a bus event.
   stream: "NEW_IMAGE",
 };
 

@@ -117,7 +117,7 @@ export function detailTypeFor(action: string): string {
 export const KNOWN_DETAIL_TYPES: Readonly<Record<string, string>> = DETAIL_TYPES;
 
 /**
- * Who hears about an action (DESIGN.md §10): new requests and reminders go to approvers, decisions to
+ * Who hears about an action (docs/events.md): new requests and reminders go to approvers, decisions to
  * approvers and the requester, break-glass use to security at once, expiry warnings to the requester.
  * Token issue and deletions go to the bus only (for a SIEM), to no channel.
  * @param request.selfServed the request was auto-approved or break-glass: its REQUESTED event is

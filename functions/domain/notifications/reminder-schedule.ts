@@ -1,5 +1,5 @@
 /**
- * When the sweeper reminds (DESIGN.md §10): pending requests are re-announced with backoff (the first
+ * When the sweeper reminds (docs/events.md): pending requests are re-announced with backoff (the first
  * reminder `firstAfter` after creation, each later gap twice the previous), an escalation goes out once
  * `escalateBefore` the approval deadline, and a grant's requester is warned once `warnBefore` its expiry.
  * Each reminder has a slot, so the sweeper sends it at most once however often it runs.

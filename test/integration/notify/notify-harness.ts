@@ -11,7 +11,6 @@ import type { DynamoDBStreamEvent, SQSEvent } from "aws-lambda";
 import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
 import { DynamoDbRequestRepository } from "#functions/adapters/dynamodb/dynamodb-request-repository.js";
 import { NOTIFICATIONS_TABLE, type TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
-import type { StructuredLog } from "#functions/composition/expiry.js";
 import {
   deliveryDepsFromEnvironment,
   publisherDepsFromEnvironment,
@@ -26,6 +25,7 @@ import { findEntitlement, type Policy } from "#functions/domain/policy.js";
 import { createDeliveryHandler } from "#functions/handlers/delivery-handler.js";
 import { createPublisherHandler } from "#functions/handlers/notify-publisher.js";
 import { createSweeperHandler } from "#functions/handlers/reminder-sweeper.js";
+import type { StructuredLog } from "#functions/ports/structured-log.js";
 import { createTable } from "#local/dynamodb-local.js";
 import { type LocalNotifier, prepareLocalNotifier } from "#local/notify/local-notifier.js";
 import { secretsFilePath, writeSecretsFile } from "#local/notify/secrets-file.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parsePolicy } from "#functions/config/load-policy.js";
 import type { AccessRequest } from "#functions/domain/access-request.js";
-import { ManualClock } from "#functions/domain/clock.js";
 import type { BusEvent } from "#functions/domain/notifications/integration-event.js";
 import type { EventBus, NotificationLedger, RequestsByStatus } from "#functions/ports/notifications.js";
 import { sweepReminders } from "#functions/use-cases/sweep-reminders.js";
+import { ManualClock } from "#test/helpers/clock.js";
 
 const POLICY = parsePolicy(
   `
