@@ -1,5 +1,5 @@
 /**
- * Approval rules (DESIGN.md §2): an entitlement's steps `[{groups, min}]` are met when the recorded
+ * Approval rules (docs/configuration.md): an entitlement's steps `[{groups, min}]` are met when the recorded
  * approvers can be assigned to steps, one step per person, giving every step its `min`. This is a
  * bipartite matching (people ↔ step seats), computed with augmenting paths (Kuhn's algorithm), so the
  * order in which approvals arrive never changes the outcome and concurrent approvals commute.

@@ -16,7 +16,7 @@ export interface Entitlement {
   minApprovals: number;
   /**
    * The approval rule: every step must get `min` distinct approvers from its groups, one step per person
-   * (DESIGN.md §2). `minApprovals` + `approverGroups` in the policy file is the one-step form.
+   * (docs/configuration.md). `minApprovals` + `approverGroups` in the policy file is the one-step form.
    */
   approvalSteps: ApprovalStep[];
   maxDurationSeconds: number;

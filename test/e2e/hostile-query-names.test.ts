@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JIT_API_ROUTES } from "#functions/adapters/http/jit-api-routes.js";
-import { DEMO_ORDERS_ROUTES } from "#local/demo-orders-api.js";
+import { DEMO_ORDERS_ROUTES } from "#local/demo-orders-routes.js";
 import type { LocalStack } from "#local/stack.js";
 import { accessToken, http, type JitUser, jitUser, startTestStack } from "./local-stack-client.js";
 
@@ -52,9 +52,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-/** `resource` with its `{id}` filled in. */
+/** `resource` with its path parameter filled in. */
 function concrete(resource: string, id: string): string {
-  return resource.replace("{id}", id);
+  return resource.replace(/\{[^}]+\}/g, id);
 }
 
 describe("H27 query and header names from Object.prototype", () => {
