@@ -300,7 +300,7 @@ export const PolicyFileSchema = z
     }),
   );
 
-/** Cross-field rules of `identity` (DESIGN.md §8). */
+/** Cross-field rules of `identity` (docs/identity.md). */
 function checkIdentity(
   identity: {
     issuer?: string | undefined;

@@ -342,7 +342,7 @@ describe("identity authorizer (OIDC ID tokens over a real JWKS)", () => {
       });
 
       // With an explicit JWKS URI there is no discovery: the unreachable key set itself is the reason.
-      const direct = identityAuthorizerDependenciesFromEnvironment({
+      const direct = identityAuthorizerDepsFromEnvironment({
         [ENV.oidcIssuer]: down.issuer,
         [ENV.oidcClientIds]: down.audience,
         [ENV.oidcGroupsClaim]: down.groupsClaim,

@@ -2,7 +2,7 @@ import type { APIGatewayRequestAuthorizerEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOidcIdentityVerifier } from "#functions/adapters/auth/oidc-identity-verifier.js";
 import { callerIdentityFromEvent } from "#functions/adapters/http/caller-identity.js";
-import { identityAuthorizerDependenciesFromEnvironment } from "#functions/composition/identity.js";
+import { identityAuthorizerDepsFromEnvironment } from "#functions/composition/identity.js";
 import { ENV } from "#functions/config/environment.js";
 import {
   createIdentityAuthorizerHandler,
@@ -49,7 +49,7 @@ function authorizerFor(
   const at = (level: string) => (message: string, attributes?: Record<string, unknown>) => {
     lines.push({ level, message, attributes: attributes ?? {} });
   };
-  const deps = identityAuthorizerDependenciesFromEnvironment({
+  const deps = identityAuthorizerDepsFromEnvironment({
     [ENV.oidcIssuer]: idp.issuer,
     [ENV.oidcClientIds]: `${CONSOLE},${CLI}`,
     [ENV.oidcGroupsClaim]: idp.groupsClaim,
