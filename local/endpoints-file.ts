@@ -7,6 +7,8 @@ export const ENDPOINTS_FILE_NAME = "endpoints.json";
 
 /** The endpoints of a running local stack: base URLs without a trailing slash. */
 export const EndpointsSchema = z.object({
+  /** The web console (open it in a browser). */
+  console: z.url(),
   /** The JIT API (also the access tokens' issuer, `iss`). */
   jitApi: z.url(),
   /** The demo protected API behind the JIT authorizer. */

@@ -3,6 +3,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CONSOLE_DIST_DIR, ensureConsoleBuilt } from "#console/build.js";
 import { NOTIFICATIONS_TABLE, type TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
 import { HANDLER_NAMES, type HandlerName, JIT_API_ROUTES } from "#functions/adapters/http/jit-api-routes.js";
 import { ENV } from "#functions/config/environment.js";
@@ -20,6 +21,7 @@ import {
   PortInUseError,
   serveRestApi,
 } from "./api-gateway/server.js";
+import { type ConsoleServer, startConsoleServer } from "./console-server.js";
 import { createDemoOrdersApi } from "./demo-orders-api.js";
 import { DEMO_ORDERS_ROUTES } from "./demo-orders-routes.js";
 import { startDevIdp } from "./dev-idp.js";
@@ -285,6 +287,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Awaited below (or before cleaning up); this only keeps an early failure from being "unhandled".
     dynamoReady.catch(() => undefined);
 
+    // The console first: its origin is the console client's redirect URI at the IdP and the one origin the
+    // JIT API allows (CORS). It answers 503 until configured with the API and IdP below.
+    ensureConsoleBuilt();
+    const consoleServer: ConsoleServer = await startConsoleServer({
+      port: consolePort,
+      distDir: CONSOLE_DIST_DIR,
+    });
+    cleanups.push(() => consoleServer.stop());
+
     // The KMS-compatible endpoint with the signing key (created on first start, kept in the data dir), and
     // the development IdP (its key kept in the data dir, so identity tokens survive restarts).
     const [kmsStarted, idpStarted] = await Promise.allSettled([
@@ -354,6 +365,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       routes: jitRoutes,
       integrationTimeoutMs: INTEGRATION_TIMEOUT_MS,
       onRequest: options.onRequest && ((entry) => options.onRequest?.("jitApi", entry)),
+      cors: { allowOrigin: consoleOrigin },
     });
     const demoApi = new RestApi({
       location: { apiId: DEMO_API_ID, stage: LOCAL_STAGE, region: LOCAL_REGION },
@@ -414,6 +426,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // No JIT_OIDC_JWKS_URI: the identity authorizer finds the keys through OpenID discovery, as in AWS.
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       [ENV.kmsEndpoint]: kms.endpoint,
+      [ENV.consoleOrigin]: consoleOrigin,
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
       // Node 20 is supported locally; the SDK's notice that future releases need Node 22 is not an error.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
@@ -448,7 +461,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.sweepIntervalMs === undefined ? {} : { sweepIntervalMs: options.sweepIntervalMs }),
     });
 
+    consoleServer.configure({
+      apiUrl: jitServer.url,
+      issuer: idp.issuer,
+      clientId: idp.consoleClientId,
+      ...(await idpEndpoints(idp.issuer)),
+    });
     const endpoints: Endpoints = {
+      console: consoleOrigin,
       jitApi: jitServer.url,
       demoApi: demoServer.url,
       idp: idp.issuer,
@@ -496,6 +516,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await runCleanups();
     throw err;
   }
+}
+
+/**
+ * The IdP's authorization and token endpoints from its discovery document, for the console's config.json
+ * (the console then needs no cross-origin discovery request); none when it does not publish both.
+ */
+async function idpEndpoints(
+  issuer: string,
+): Promise<{ authorizationEndpoint?: string; tokenEndpoint?: string }> {
+  try {
+    const response = await fetch(`${issuer}/.well-known/openid-configuration`);
+    const doc = (await response.json()) as { authorization_endpoint?: unknown; token_endpoint?: unknown };
+    if (typeof doc.authorization_endpoint === "string" && typeof doc.token_endpoint === "string") {
+      return { authorizationEndpoint: doc.authorization_endpoint, tokenEndpoint: doc.token_endpoint };
+    }
+  } catch {
+    // the console reads discovery itself
+  }
+  return {};
 }
 
 /** The ports of each service: explicit ones first, then `portBase + offset` (0 = free ports). */

@@ -60,7 +60,7 @@ export function parseStartArguments(args: readonly string[]): StartOptions {
     .exitOverride()
     .configureOutput({ writeErr: () => undefined, writeOut: (text) => process.stdout.write(text) })
     .description(
-      "Run jit-access locally: DynamoDB Local, KMS-compatible endpoint, dev IdP, JIT API, demo API.",
+      "Run jit-access locally: console, JIT API, demo API, dev IdP, KMS-compatible endpoint, DynamoDB Local.",
     )
     .option("--config <file>", "policy file", DEFAULT_CONFIG_FILE)
     .option(
@@ -71,7 +71,7 @@ export function parseStartArguments(args: readonly string[]): StartOptions {
     .option("--in-memory", "keep nothing between runs (endpoints.json goes to a temporary directory)", false)
     .option(
       "--port-base <n>",
-      "first of five ports: JIT API, demo API, IdP, KMS, DynamoDB Local (0 = free ports)",
+      "first of seven ports: JIT API, demo API, IdP, KMS, DynamoDB Local, console, notifications sink (0 = free ports)",
       wholeNumber(0, 65_529),
       DEFAULT_PORT_BASE,
     )
@@ -124,6 +124,7 @@ export function startBanner(stack: LocalStack): string {
   return [
     "jit-access local stack is running.",
     "",
+    `  console          ${e.console}   (open it in a browser; sign in as one of the users below)`,
     `  JIT API          ${e.jitApi}`,
     `  demo orders API  ${e.demoApi}   (audience ${stack.demoAudience})`,
     `  dev IdP          ${e.idp}   (POST /login {"username": "alice"})`,

@@ -38,6 +38,11 @@ export const ENV = {
   oidcGroupsClaim: "JIT_OIDC_GROUPS_CLAIM",
   /** Optional JWKS URL; default the `jwks_uri` of the issuer's OpenID discovery document. */
   oidcJwksUri: "JIT_OIDC_JWKS_URI",
+  /**
+   * Origin of the web console (`https://console.example.com`, no path): the one origin the JIT API's
+   * responses allow cross-origin (CORS). Unset: no CORS headers, so no browser origin may read them.
+   */
+  consoleOrigin: "JIT_CONSOLE_ORIGIN",
   /** Local/dev only: endpoints of DynamoDB Local and the KMS-compatible server. Unset in AWS. */
   dynamodbEndpoint: "JIT_DYNAMODB_ENDPOINT",
   kmsEndpoint: "JIT_KMS_ENDPOINT",
@@ -118,6 +123,18 @@ export const IdentityAuthorizerEnvironmentSchema = z.object({
   [ENV.oidcClientIds]: csv,
   [ENV.oidcGroupsClaim]: nonEmpty,
   [ENV.oidcJwksUri]: optionalUrl,
+});
+
+/** An origin: `scheme://host[:port]` exactly as the URL parser writes it (no path, query or trailing slash). */
+const origin = z.string().check(
+  z.refine((value) => URL.canParse(value) && new URL(value).origin === value, {
+    message: "must be an origin such as https://console.example.com (scheme, host and port only)",
+  }),
+);
+
+/** CORS of the JIT API's handlers (functions/adapters/http/cors.ts). */
+export const CorsEnvironmentSchema = z.object({
+  [ENV.consoleOrigin]: z.optional(origin),
 });
 
 /**

@@ -1,11 +1,12 @@
 import type { APIGatewayProxyEvent } from "aws-lambda";
+import { corsPreflightHeaders, corsResponseHeaders } from "#functions/adapters/http/cors.js";
 import {
   type AuthorizerContext,
   AuthorizerResultCache,
   authorize,
   type RequestAuthorizer,
 } from "./authorizer.js";
-import { type GatewayResponse, gatewayResponse } from "./gateway-responses.js";
+import { type GatewayResponse, type GatewayResponseName, gatewayResponse } from "./gateway-responses.js";
 import { type ApiLocation, methodArn } from "./method-arn.js";
 import {
   buildProxyEvent,
@@ -52,6 +53,12 @@ export interface RestApiDefinition {
   onRequest?: (entry: RestApiAccessLog) => void;
   /** Clock for the authorizer result cache, epoch milliseconds. */
   nowMs?: () => number;
+  /**
+   * CORS for one browser origin, as the CDK app configures API Gateway: an `OPTIONS` preflight on every
+   * resource answered by the gateway itself, and the allow-origin header on every gateway response.
+   * (Integration responses carry it from the Lambda, which reads `JIT_CONSOLE_ORIGIN`.)
+   */
+  cors?: { allowOrigin: string };
 }
 
 /**
@@ -96,12 +103,27 @@ export class RestApi {
       return response;
     };
 
+    if (
+      request.method === "OPTIONS" &&
+      this.definition.cors !== undefined &&
+      this.hasResource(request.rawPath)
+    ) {
+      // What API Gateway's mock integration for a CORS preflight answers: 204 and the allowed origin,
+      // methods and headers, whoever asks (the browser compares the origin).
+      return finish({
+        statusCode: 204,
+        headers: { ...corsPreflightHeaders(this.definition.cors.allowOrigin), "x-amzn-RequestId": requestId },
+        body: Buffer.alloc(0),
+      });
+    }
     const match = matchRoute(this.table, request.method, request.rawPath);
     if (match === undefined) {
-      return finish(gatewayResponse("missingAuthenticationToken", requestId), { gatewayReason: "no route" });
+      return finish(this.gatewayResponse("missingAuthenticationToken", requestId), {
+        gatewayReason: "no route",
+      });
     }
     if (match === "bad-path") {
-      return finish(gatewayResponse("badRequest", requestId), { gatewayReason: "bad path encoding" });
+      return finish(this.gatewayResponse("badRequest", requestId), { gatewayReason: "bad path encoding" });
     }
     const facts: RequestFacts = {
       request,
@@ -128,13 +150,13 @@ export class RestApi {
       );
       switch (outcome.kind) {
         case "unauthorized":
-          return finish(gatewayResponse("unauthorized", requestId), { gatewayReason: "unauthorized" });
+          return finish(this.gatewayResponse("unauthorized", requestId), { gatewayReason: "unauthorized" });
         case "deny":
-          return finish(gatewayResponse(outcome.explicit ? "explicitDeny" : "implicitDeny", requestId), {
+          return finish(this.gatewayResponse(outcome.explicit ? "explicitDeny" : "implicitDeny", requestId), {
             gatewayReason: outcome.explicit ? "explicit deny" : "implicit deny",
           });
         case "configuration-error":
-          return finish(gatewayResponse("authorizerConfigurationError", requestId), {
+          return finish(this.gatewayResponse("authorizerConfigurationError", requestId), {
             gatewayReason: `authorizer configuration error: ${outcome.reason}`,
           });
         case "allow":
@@ -150,25 +172,47 @@ export class RestApi {
     const event = buildProxyEvent(facts, authorizerContext);
     const result = await this.runIntegration(match.route.target.integration, event);
     if (result.kind === "timeout") {
-      return finish(gatewayResponse("integrationTimeout", requestId), {
+      return finish(this.gatewayResponse("integrationTimeout", requestId), {
         principalId,
         gatewayReason: "integration timeout",
       });
     }
     if (result.kind === "failed") {
-      return finish(gatewayResponse("integrationFailure", requestId), {
+      return finish(this.gatewayResponse("integrationFailure", requestId), {
         principalId,
         gatewayReason: `integration failed: ${result.reason}`,
       });
     }
     const response = proxyResultToResponse(result.value, requestId);
     if (!response) {
-      return finish(gatewayResponse("integrationFailure", requestId), {
+      return finish(this.gatewayResponse("integrationFailure", requestId), {
         principalId,
         gatewayReason: "integration returned a malformed proxy result",
       });
     }
     return finish(response, { principalId });
+  }
+
+  /**
+   * One of API Gateway's own answers (gateway responses), with the CORS allow-origin header when CORS is
+   * configured, as infra/constructs/jit-api.ts sets it on every gateway response.
+   */
+  gatewayResponse(name: GatewayResponseName, requestId: string): GatewayResponse {
+    const response = gatewayResponse(name, requestId);
+    if (this.definition.cors === undefined) return response;
+    return {
+      ...response,
+      headers: { ...response.headers, ...corsResponseHeaders(this.definition.cors.allowOrigin) },
+    };
+  }
+
+  /** True when some route of any method has this path (the resources an OPTIONS method is added to). */
+  private hasResource(rawPath: string): boolean {
+    for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]) {
+      const match = matchRoute(this.table, method, rawPath);
+      if (match !== undefined && match !== "bad-path") return true;
+    }
+    return false;
   }
 
   private async runIntegration(

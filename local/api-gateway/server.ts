@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type GatewayResponse, gatewayResponse } from "./gateway-responses.js";
+import type { GatewayResponse } from "./gateway-responses.js";
 import { newRequestId } from "./proxy-event.js";
 import type { RestApi } from "./rest-api.js";
 
@@ -148,7 +148,7 @@ async function serveOne(
   try {
     const body = await readBody(req, limit);
     if (body === "too-large") {
-      send(res, gatewayResponse("requestTooLarge", newRequestId()), true);
+      send(res, api.gatewayResponse("requestTooLarge", newRequestId()), true);
       return;
     }
     const url = req.url ?? "/";
@@ -164,7 +164,7 @@ async function serveOne(
     });
     send(res, response, false);
   } catch {
-    if (!res.headersSent) send(res, gatewayResponse("integrationFailure", newRequestId()), true);
+    if (!res.headersSent) send(res, api.gatewayResponse("integrationFailure", newRequestId()), true);
     else res.destroy();
   }
 }

@@ -24,26 +24,33 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-/** Five distinct free ports, one per service. */
-async function fivePorts() {
+/** Six distinct free ports, one per service. */
+async function sixPorts() {
   const ports = new Set<number>();
-  while (ports.size < 5) ports.add(await freePort());
-  const [jitApi, demoApi, idp, kms, dynamodb] = [...ports] as [number, number, number, number, number];
-  return { jitApi, demoApi, idp, kms, dynamodb };
+  while (ports.size < 6) ports.add(await freePort());
+  const [jitApi, demoApi, idp, kms, dynamodb, console] = [...ports] as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return { jitApi, demoApi, idp, kms, dynamodb, console };
 }
 
-/** A base port with the four after it free too (bounded tries over random bases). */
+/** A base port with the five after it free too (bounded tries over random bases). */
 async function freePortRun(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 40_000);
     try {
-      await assertPortsFree([base, base + 1, base + 2, base + 3, base + 4]);
+      await assertPortsFree([base, base + 1, base + 2, base + 3, base + 4, base + 5]);
       return base;
     } catch {
       // taken: try another base
     }
   }
-  throw new Error("no run of five free ports found");
+  throw new Error("no run of six free ports found");
 }
 
 /** Runs `npm start`'s entry (`tsx local/start.ts`) with `args`. */
@@ -82,7 +89,7 @@ describe("data directory across restarts", () => {
   it("keeps grants, keys and identity tokens: a token issued before a restart still calls the demo API", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "jit-e2e-data-"));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    const ports = await fivePorts();
+    const ports = await sixPorts();
     const options = {
       dataDir,
       ports,
@@ -155,6 +162,9 @@ describe("npm start", () => {
     );
     expect(up, cli.stderr()).toBeDefined();
     const banner = cli.stdout();
+    // The console is listed first: it is where a person starts.
+    expect(banner.indexOf("console ")).toBeLessThan(banner.indexOf("JIT API "));
+    expect(banner).toContain(`console          http://127.0.0.1:${base + 5}`);
     expect(banner).toContain(`JIT API          http://127.0.0.1:${base}`);
     expect(banner).toContain(`demo orders API  http://127.0.0.1:${base + 1}`);
     expect(banner).toContain(`dev IdP          http://127.0.0.1:${base + 2}`);
@@ -164,6 +174,7 @@ describe("npm start", () => {
     const endpointsFile = /endpoints file (\S+)\)/.exec(banner)?.[1];
     expect(endpointsFile).toBeDefined();
     expect(JSON.parse(readFileSync(endpointsFile as string, "utf8"))).toEqual({
+      console: `http://127.0.0.1:${base + 5}`,
       jitApi: `http://127.0.0.1:${base}`,
       demoApi: `http://127.0.0.1:${base + 1}`,
       idp: `http://127.0.0.1:${base + 2}`,
@@ -175,7 +186,9 @@ describe("npm start", () => {
     cli.child.kill("SIGINT");
     expect(await cli.exit).toBe(0);
     // Every port is free again: the servers are closed and DynamoDB Local (a Java process) is gone.
-    await expect(assertPortsFree([base, base + 1, base + 2, base + 3, base + 4])).resolves.toBeUndefined();
+    await expect(
+      assertPortsFree([base, base + 1, base + 2, base + 3, base + 4, base + 5]),
+    ).resolves.toBeUndefined();
     expect(existsSync(endpointsFile as string)).toBe(false);
   });
 });

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-l
 import type * as z from "zod/mini";
 import { isJitError, ValidationError } from "../../domain/errors.js";
 import { type CallerIdentity, callerIdentityFromEvent } from "./caller-identity.js";
+import { corsHeadersFromEnvironment } from "./cors.js";
 import { parseJsonBody } from "./parse-body.js";
 import { jsonResponse, problemResponse } from "./problem-details.js";
 
@@ -68,6 +69,8 @@ export function createRestHandler<S extends z.ZodMiniType | undefined = undefine
   route: RestRoute<S>,
 ): RestHandler {
   const { logger, operation } = route;
+  // Read once per handler (cold start): the console origin the responses allow (none when unset).
+  const cors = corsHeadersFromEnvironment();
   return async (event, context) => {
     if (context) logger.addContext(context);
     const log: Record<string, string | number | boolean> = {
@@ -87,7 +90,7 @@ export function createRestHandler<S extends z.ZodMiniType | undefined = undefine
       const message = reply.logMessage ?? `${operation} handled`;
       if (reply.logLevel === "warn") logger.warn(message, fields);
       else logger.info(message, fields);
-      return jsonResponse(reply.statusCode, reply.body, reply.headers);
+      return jsonResponse(reply.statusCode, reply.body, { ...reply.headers, ...cors });
     } catch (err) {
       const { response, unexpected } = problemResponse(err, event.path);
       const fields = {
@@ -99,7 +102,7 @@ export function createRestHandler<S extends z.ZodMiniType | undefined = undefine
       else if (response.statusCode === 503)
         logger.warn(`${operation} unavailable`, dependencyFields(err, fields));
       else logger.info(`${operation} refused`, fields);
-      return response;
+      return withHeaders(response, cors);
     }
   };
 }
@@ -122,4 +125,11 @@ function pathId(event: APIGatewayProxyEvent): string {
     });
   }
   return id;
+}
+
+function withHeaders(
+  response: APIGatewayProxyResult,
+  headers: Record<string, string>,
+): APIGatewayProxyResult {
+  return { ...response, headers: { ...response.headers, ...headers } };
 }

@@ -22,6 +22,7 @@ function tempDir(): string {
 }
 
 const ENDPOINTS = {
+  console: "http://127.0.0.1:4005",
   jitApi: "http://127.0.0.1:4000",
   demoApi: "http://127.0.0.1:4001",
   idp: "http://127.0.0.1:4002",
@@ -110,7 +111,7 @@ describe("local stack ports", () => {
 });
 
 describe("endpoints.json", () => {
-  it("round-trips the five endpoints", () => {
+  it("round-trips the six endpoints", () => {
     const dir = tempDir();
     const path = writeEndpointsFile(dir, ENDPOINTS);
     expect(path).toBe(endpointsFilePath(dir));
