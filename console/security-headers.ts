@@ -41,14 +41,21 @@ export function contentSecurityPolicy(options: ContentSecurityPolicyOptions): st
   return directives.join("; ");
 }
 
+/** Headers CloudFront's response headers policy has no dedicated setting for (sent as custom headers). */
+export const CUSTOM_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+};
+
 /** The other security headers, as name → value (lower-case names). */
 export const STATIC_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "strict-transport-security": `max-age=${HSTS_MAX_AGE_SECONDS}; includeSubDomains`,
   "referrer-policy": "no-referrer",
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
-  "cross-origin-opener-policy": "same-origin",
-  "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+  ...Object.fromEntries(
+    Object.entries(CUSTOM_SECURITY_HEADERS).map(([name, value]) => [name.toLowerCase(), value]),
+  ),
 };
 
 /** Every security header of a console response. */

@@ -1,7 +1,9 @@
-import { App, type AppProps, Duration } from "aws-cdk-lib";
+import { App, type AppProps, Aws, Duration } from "aws-cdk-lib";
+import { originOf } from "#console/security-headers.js";
 import { ConfigurationError } from "#functions/domain/errors.js";
 import { addNagChecks } from "./nag.js";
 import { loadDeploymentPolicy } from "./policy-file.js";
+import { JitAccessConsoleStack } from "./stacks/console-stack.js";
 import { DemoOrdersStack } from "./stacks/demo-orders-stack.js";
 import { JitAccessStatefulStack } from "./stacks/stateful-stack.js";
 import { JitAccessStatelessStack } from "./stacks/stateless-stack.js";
@@ -47,6 +49,7 @@ export interface JitAccessApp {
   readonly app: App;
   readonly stateful: JitAccessStatefulStack;
   readonly stateless: JitAccessStatelessStack;
+  readonly console: JitAccessConsoleStack;
   readonly demo: DemoOrdersStack | undefined;
 }
 
@@ -103,6 +106,22 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
     );
   }
 
+  // The console's stack comes before the stateless one, which refers to it (CORS origin, config.json).
+  // Its CSP names the identity provider and the JIT API: the API's exact origin with a custom domain;
+  // otherwise API Gateway's domain in this region, since the API's id is only known after the stateless
+  // stack, which must deploy after this one.
+  const consoleStack = new JitAccessConsoleStack(app, `${prefix}Console`, {
+    description: "jit-access web console: S3 + CloudFront with strict security headers",
+    connectSources: [
+      policy.policy.identity.issuer === undefined
+        ? `https://cognito-idp.${Aws.REGION}.${Aws.URL_SUFFIX}`
+        : originOf(policy.policy.identity.issuer),
+      domainName === undefined
+        ? `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`
+        : `https://${domainName}`,
+    ],
+  });
+
   const stateless = new JitAccessStatelessStack(app, `${prefix}Stateless`, {
     description: "jit-access stateless resources: JIT API, Lambdas, expiry consumer",
     policy,
@@ -112,11 +131,18 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
     signingKeyArn: stateful.signingKey.keyArn,
     previousKeyArns,
     identity: stateful.identity.oidc,
+    console: {
+      origin: consoleStack.url,
+      bucketArnExportName: consoleStack.bucketArnExportName,
+      distribution: consoleStack.hosting.distribution,
+      clientId: stateful.identity.oidc.audience,
+    },
     ...(domainName !== undefined && certificateArn !== undefined
       ? { domain: { domainName, certificateArn } }
       : {}),
     ...handlersDir,
-    ...optional("consoleUrl", stringContext(app, CONTEXT.consoleUrl)),
+    // Notification links point at the deployed console unless another console URL is given.
+    consoleUrl: stringContext(app, CONTEXT.consoleUrl) ?? consoleStack.url,
   });
 
   let demo: DemoOrdersStack | undefined;
@@ -133,7 +159,7 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
       ...handlersDir,
     });
   }
-  return { app, stateful, stateless, demo };
+  return { app, stateful, stateless, console: consoleStack, demo };
 }
 
 function stringContext(app: App, key: string): string | undefined {
@@ -174,9 +200,4 @@ function listContext(app: App, key: string): string[] {
   throw new ConfigurationError(
     `Context "${key}" must be a JSON array of strings or a comma-separated string`,
   );
-}
-
-/** `{ [key]: value }`, or nothing when the value is undefined (exactOptionalPropertyTypes). */
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -8,6 +8,12 @@ import {
   REQUESTS_BY_REQUESTER_INDEX,
   REQUESTS_PENDING_INDEX,
 } from "#functions/adapters/dynamodb/table-definitions.js";
+import {
+  CORS_ALLOW_HEADERS,
+  CORS_ALLOW_METHODS,
+  CORS_EXPOSE_HEADERS,
+  CORS_MAX_AGE_SECONDS,
+} from "#functions/adapters/http/cors.js";
 import { JIT_API_ROUTES } from "#functions/adapters/http/jit-api-routes.js";
 import { ENV } from "#functions/config/environment.js";
 import type { DeploymentPolicy } from "../policy-file.js";
@@ -44,6 +50,11 @@ export interface JitApiProps {
   readonly createCloudWatchRole?: boolean;
   /** Folder of the handler files (tests only). @default functions/handlers */
   readonly handlersDir?: string;
+  /**
+   * Origin of the web console (`https://…`, no path): the one origin allowed cross-origin (CORS) on every
+   * route, on the preflight and on API Gateway's own error responses. @default no CORS
+   */
+  readonly consoleOrigin?: string;
 }
 
 /** Problem-details bodies (RFC 9457, as functions/adapters/http/problem-details.ts) for API Gateway's own errors. */
@@ -178,9 +189,14 @@ export class JitApi extends Construct {
       validateRequestParameters: true,
     });
 
+    const preflighted = new Set<string>();
     for (const route of JIT_API_ROUTES) {
       const fn = functions.get(route.handler) as JitFunction;
       const resource = this.restApi.root.resourceForPath(route.path);
+      if (props.consoleOrigin !== undefined && !route.public && !preflighted.has(route.path)) {
+        preflighted.add(route.path);
+        this.addConsolePreflight(resource, props.consoleOrigin);
+      }
       const method = resource.addMethod(
         route.method,
         new apigateway.LambdaIntegration(fn.handler, { proxy: true, allowTestInvoke: false }),
@@ -209,6 +225,16 @@ export class JitApi extends Construct {
       });
     }
 
+    // API Gateway's own answers carry the console's allow-origin too, or a browser sees an opaque failure
+    // instead of the 401 that tells the console to sign in again.
+    const corsHeaders: Record<string, string> =
+      props.consoleOrigin === undefined
+        ? {}
+        : {
+            "Access-Control-Allow-Origin": `'${props.consoleOrigin}'`,
+            "Access-Control-Expose-Headers": `'${CORS_EXPOSE_HEADERS.join(", ")}'`,
+            Vary: "'Origin'",
+          };
     for (const problem of GATEWAY_PROBLEMS) {
       this.restApi.addGatewayResponse(`Problem${problem.status}`, {
         type: problem.type,
@@ -216,6 +242,7 @@ export class JitApi extends Construct {
         responseHeaders: {
           "Content-Type": "'application/problem+json'",
           "Cache-Control": "'no-store'",
+          ...corsHeaders,
         },
         templates: {
           "application/json": JSON.stringify({
@@ -228,6 +255,42 @@ export class JitApi extends Construct {
         },
       });
     }
+    if (props.consoleOrigin !== undefined) {
+      // Every other gateway answer (throttling 429, 413, 5xx, ...) keeps API Gateway's default body.
+      for (const [name, type] of [
+        ["Default4xx", apigateway.ResponseType.DEFAULT_4XX],
+        ["Default5xx", apigateway.ResponseType.DEFAULT_5XX],
+      ] as const) {
+        this.restApi.addGatewayResponse(name, { type, responseHeaders: corsHeaders });
+      }
+    }
+  }
+
+  /**
+   * The CORS preflight of one resource: an `OPTIONS` method with a mock integration answering 204 with
+   * the console origin (fixed, so any other origin gets a non-matching value), methods and headers.
+   * Browsers send preflights without credentials, hence no authorizer.
+   */
+  private addConsolePreflight(resource: apigateway.IResource, origin: string): void {
+    const method = resource.addCorsPreflight({
+      allowOrigins: [origin],
+      allowMethods: [...CORS_ALLOW_METHODS],
+      allowHeaders: [...CORS_ALLOW_HEADERS],
+      maxAge: Duration.seconds(CORS_MAX_AGE_SECONDS),
+      statusCode: 204,
+    });
+    Validations.of(method).acknowledge({
+      id: "AwsSolutions-APIG4",
+      reason:
+        "CORS preflight (OPTIONS): browsers send it without credentials by design (Fetch Standard); its mock " +
+        "integration returns only the allowed origin, methods and headers and calls no function.",
+    });
+    Validations.of(method).acknowledge({
+      id: "AwsSolutions-COG4",
+      reason:
+        "CORS preflight (OPTIONS): answered by a mock integration with fixed CORS headers; it reads no data and " +
+        "cannot carry an identity token.",
+    });
   }
 
   private createFunctions(props: JitApiProps): Map<HandlerName, JitFunction> {
@@ -250,8 +313,12 @@ export class JitApi extends Construct {
 
     // Workflow handlers read the policy and name both tables (StoreEnvironmentSchema), but each is granted
     // only the table actions its use case performs.
+    // Every REST handler answers with the console's CORS headers (functions/adapters/http/cors.ts).
+    const cors: Record<string, string> =
+      props.consoleOrigin === undefined ? {} : { [ENV.consoleOrigin]: props.consoleOrigin };
     const workflow = (handler: HandlerName, description: string) => {
       const fn = make(handler, description, true);
+      fn.setEnvironment(cors);
       fn.useRequestsTable(requestsTable, []);
       fn.useAuditTable(auditTable, []);
       return fn;
@@ -294,7 +361,7 @@ export class JitApi extends Construct {
     issue.useRequestsTable(requestsTable, ["dynamodb:GetItem", "dynamodb:UpdateItem"]);
     issue.useAuditTable(auditTable, ["dynamodb:PutItem"]);
     issue.useSigningKey(props.signingKeyArn);
-    issue.setEnvironment({ [ENV.issuer]: this.issuer });
+    issue.setEnvironment({ [ENV.issuer]: this.issuer, ...cors });
 
     const wellKnown = make("well-known", "GET /.well-known/*: JWKS and RFC 8414 metadata", false);
     wellKnown.usePublicKeys(this.publicKeyArns);

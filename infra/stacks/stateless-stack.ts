@@ -1,13 +1,16 @@
-import { CfnOutput, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, Fn, Stack, type StackProps } from "aws-cdk-lib";
 import * as acm from "aws-cdk-lib/aws-certificatemanager";
+import type * as cloudfront from "aws-cdk-lib/aws-cloudfront";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as logs from "aws-cdk-lib/aws-logs";
+import * as s3 from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
+import { ConsoleConfigFile } from "../constructs/console-config.js";
 import { ExpiryConsumer } from "../constructs/expiry-consumer.js";
 import type { OidcSettings } from "../constructs/identity.js";
 import { JitApi } from "../constructs/jit-api.js";
 import { Notifier } from "../constructs/notifier.js";
-import { acknowledgeNoWaf } from "../nag.js";
+import { acknowledgeBucketDeploymentHandler, acknowledgeNoWaf } from "../nag.js";
 import type { DeploymentPolicy } from "../policy-file.js";
 
 /** Properties of {@link JitAccessStatelessStack}. */
@@ -32,6 +35,25 @@ export interface JitAccessStatelessStackProps extends StackProps {
   readonly handlersDir?: string;
   /** Base URL of the web console, for links in notifications. @default no links */
   readonly consoleUrl?: string;
+  /**
+   * The web console (infra/stacks/console-stack.ts): the JIT API allows its origin (CORS), and this stack,
+   * which knows the API's URL, writes the console's config.json into its bucket.
+   */
+  readonly console?: JitConsoleSettings;
+}
+
+/** What the stateless stack needs of the web console. */
+export interface JitConsoleSettings {
+  /** `https://<console domain>`, no trailing slash. */
+  readonly origin: string;
+  /** Export name of the console bucket's ARN (imported by name: see JitAccessConsoleStack). */
+  readonly bucketArnExportName: string;
+  readonly distribution: cloudfront.IDistribution;
+  /** The console's OAuth client id at the identity provider. */
+  readonly clientId: string;
+  /** The identity provider's authorization and token endpoints, when known at deploy time. */
+  readonly authorizationEndpoint?: string;
+  readonly tokenEndpoint?: string;
 }
 
 /**
@@ -72,8 +94,27 @@ export class JitAccessStatelessStack extends Stack {
         ? {}
         : { createCloudWatchRole: props.createApiGatewayCloudWatchRole }),
       ...handlersDir,
+      ...(props.console === undefined ? {} : { consoleOrigin: props.console.origin }),
     });
     acknowledgeNoWaf(this.api.restApi);
+    if (props.console !== undefined) {
+      const { bucketArnExportName, distribution, clientId, authorizationEndpoint, tokenEndpoint } =
+        props.console;
+      const bucket = s3.Bucket.fromBucketArn(this, "ConsoleBucket", Fn.importValue(bucketArnExportName));
+      new ConsoleConfigFile(this, "ConsoleConfig", {
+        bucket,
+        distribution,
+        config: {
+          apiUrl: this.api.issuer,
+          issuer: props.identity.issuer,
+          clientId,
+          ...(authorizationEndpoint !== undefined && tokenEndpoint !== undefined
+            ? { authorizationEndpoint, tokenEndpoint }
+            : {}),
+        },
+      });
+      acknowledgeBucketDeploymentHandler(this, bucketArnExportName);
+    }
     this.expiry = new ExpiryConsumer(this, "Expiry", {
       requestsTable: props.requestsTable,
       auditTable: props.auditTable,

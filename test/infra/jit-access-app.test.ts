@@ -9,12 +9,14 @@ import type { CloudAssembly } from "aws-cdk-lib/cx-api";
 import { AwsSolutionsChecks } from "cdk-nag";
 import type { NagPack } from "cdk-nag/lib/nag-pack.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CUSTOM_SECURITY_HEADERS, HSTS_MAX_AGE_SECONDS } from "#console/security-headers.js";
 import {
   REQUESTS_BY_REQUESTER_INDEX,
   REQUESTS_PENDING_INDEX,
   REQUESTS_TABLE,
   TTL_ATTRIBUTE,
 } from "#functions/adapters/dynamodb/table-definitions.js";
+import { JIT_API_ROUTES } from "#functions/adapters/http/jit-api-routes.js";
 import { ExpiryConsumerEnvironmentSchema } from "#functions/composition/expiry.js";
 import {
   DeliveryEnvironmentSchema,
@@ -22,6 +24,7 @@ import {
   SweeperEnvironmentSchema,
 } from "#functions/composition/notify.js";
 import {
+  CorsEnvironmentSchema,
   ENV,
   IdentityAuthorizerEnvironmentSchema,
   IssueEnvironmentSchema,
@@ -49,8 +52,8 @@ let outdir: string;
 let built: JitAccessApp;
 let assembly: CloudAssembly;
 let nagFindings: ReturnType<NagPack["validateScope"]>["violations"];
-const json: Record<"stateful" | "stateless" | "demo", TemplateJson> = {} as never;
-const template: Record<"stateful" | "stateless" | "demo", Template> = {} as never;
+const json: Record<"stateful" | "stateless" | "console" | "demo", TemplateJson> = {} as never;
+const template: Record<"stateful" | "stateless" | "console" | "demo", Template> = {} as never;
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), "jit-infra-app-"));
@@ -60,7 +63,12 @@ beforeAll(() => {
   });
   nagFindings = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(built.app).violations;
   assembly = built.app.synth();
-  const stacks = { stateful: built.stateful, stateless: built.stateless, demo: built.demo as Stack };
+  const stacks = {
+    stateful: built.stateful,
+    stateless: built.stateless,
+    console: built.console,
+    demo: built.demo as Stack,
+  };
   for (const [key, stack] of Object.entries(stacks) as [keyof typeof stacks, Stack][]) {
     json[key] = assembly.getStackByName(stack.stackName).template as TemplateJson;
     template[key] = Template.fromJSON(json[key]);
@@ -199,6 +207,8 @@ describe("JIT API routes", () => {
     const routes = new Map<string, { handler: string | undefined; auth: string; authorizer: unknown }>();
     for (const method of Object.values(template.stateless.findResources("AWS::ApiGateway::Method"))) {
       const p = method.Properties;
+      // CORS preflights (mock integrations) are checked under "web console" below.
+      if (p.HttpMethod === "OPTIONS") continue;
       const path = pathOf(p.ResourceId) || "/";
       const uri = JSON.stringify(p.Integration.Uri);
       const fnId = [...handlerByFunctionId.keys()].find((id) => uri.includes(`"${id}"`));
@@ -310,8 +320,6 @@ describe("Lambdas", () => {
       ENV.sqsEndpoint,
       ENV.secretsManagerEndpoint,
       ENV.snsEndpoint,
-      // Set only with the jit-access:consoleUrl context, which this synth does not give.
-      ENV.consoleUrl,
     ]);
     // Only the e-mail delivery Lambda publishes to SNS topics.
     const unsetFor: Partial<Record<HandlerName, string[]>> = {
@@ -344,13 +352,16 @@ describe("Lambdas", () => {
       "notify-email": DeliveryEnvironmentSchema,
       "reminder-sweeper": SweeperEnvironmentSchema,
     };
+    // Every REST handler of the JIT API also reads the console origin for its CORS headers.
+    const restHandlers = new Set(JIT_API_ROUTES.filter((r) => !r.public).map((r) => r.handler));
     for (const { stack, fn, handler } of lambdas()) {
       const env = envOf(stack, fn);
       const names = Object.keys(env)
         .filter((k) => k !== "NODE_OPTIONS")
         .sort();
       const expected = keysOf(schemaByHandler[handler]).filter((k) => !unsetFor[handler]?.includes(k));
-      expect(names, handler).toEqual(expected);
+      if (restHandlers.has(handler)) expected.push(...keysOf(CorsEnvironmentSchema));
+      expect(names, handler).toEqual(expected.sort());
       if (ENV.policyFile in env) expect(env[ENV.policyFile], handler).toBe("/var/task/policy.json");
     }
   });
@@ -780,5 +791,157 @@ describe("cdk-nag and synth", () => {
       expect(stack.environment.region, stack.stackName).toBe("unknown-region");
     }
     expect(assembly.manifest.missing ?? []).toEqual([]);
+  });
+});
+
+describe("web console", () => {
+  /** The console origin as the stateless stack receives it: an import of the console stack's output. */
+  const isConsoleOrigin = (value: unknown) => JSON.stringify(value).includes("Fn::ImportValue");
+
+  it("serves a private bucket through CloudFront origin access control, HTTPS only", () => {
+    template.console.hasResourceProperties("AWS::S3::Bucket", {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    template.console.resourceCountIs("AWS::CloudFront::OriginAccessControl", 1);
+    template.console.hasResourceProperties("AWS::CloudFront::Distribution", {
+      DistributionConfig: Match.objectLike({
+        DefaultRootObject: "index.html",
+        DefaultCacheBehavior: Match.objectLike({
+          ViewerProtocolPolicy: "redirect-to-https",
+          ResponseHeadersPolicyId: Match.anyValue(),
+          FunctionAssociations: [Match.objectLike({ EventType: "viewer-request" })],
+        }),
+        Origins: [Match.objectLike({ OriginAccessControlId: Match.anyValue() })],
+      }),
+    });
+    // The bucket policy lets only CloudFront (this distribution) read objects.
+    const policies = Object.values(template.console.findResources("AWS::S3::BucketPolicy"));
+    const statements = policies.flatMap(
+      (p) => (p.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+    );
+    const reads = statements.filter((st) => JSON.stringify(st.Action).includes("s3:GetObject"));
+    expect(reads.length).toBeGreaterThan(0);
+    for (const st of reads) {
+      expect(st.Principal).toEqual({ Service: "cloudfront.amazonaws.com" });
+      expect(JSON.stringify(st.Condition)).toContain("AWS:SourceArn");
+    }
+  });
+
+  it("sends the security headers of console/security-headers.ts from the response headers policy", () => {
+    const [policy] = Object.values(template.console.findResources("AWS::CloudFront::ResponseHeadersPolicy"));
+    const config = policy?.Properties?.ResponseHeadersPolicyConfig as {
+      SecurityHeadersConfig: Record<string, Record<string, unknown>>;
+      CustomHeadersConfig: { Items: { Header: string; Value: string; Override: boolean }[] };
+    };
+    const security = config.SecurityHeadersConfig;
+    const csp = JSON.stringify(security.ContentSecurityPolicy?.ContentSecurityPolicy);
+    for (const directive of [
+      "default-src 'none'",
+      "script-src 'self'",
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+      "object-src 'none'",
+      "upgrade-insecure-requests",
+    ]) {
+      expect(csp).toContain(directive);
+    }
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|\*;|connect-src \*/);
+    // connect-src: this origin, the identity provider (Cognito in this region) and API Gateway in this region.
+    expect(csp).toMatch(/connect-src 'self' https:\/\/cognito-idp\./);
+    expect(csp).toContain("https://*.execute-api.");
+    expect(security.StrictTransportSecurity).toEqual({
+      AccessControlMaxAgeSec: HSTS_MAX_AGE_SECONDS,
+      IncludeSubdomains: true,
+      Override: true,
+    });
+    expect(security.ReferrerPolicy).toEqual({ ReferrerPolicy: "no-referrer", Override: true });
+    expect(security.FrameOptions).toEqual({ FrameOption: "DENY", Override: true });
+    expect(security.ContentTypeOptions).toEqual({ Override: true });
+    expect(config.CustomHeadersConfig.Items).toEqual(
+      Object.entries(CUSTOM_SECURITY_HEADERS).map(([Header, Value]) => ({ Header, Value, Override: true })),
+    );
+    for (const override of Object.values(security)) expect(override.Override).toBe(true);
+  });
+
+  it("routes extension-less paths (deep links) to index.html and leaves files alone", () => {
+    const [fn] = Object.values(template.console.findResources("AWS::CloudFront::Function"));
+    const code = fn?.Properties?.FunctionCode as string;
+    // Run the function's code as CloudFront would, on a few viewer requests.
+    const handler = new Function(`${code}; return handler;`)() as (e: unknown) => { uri: string };
+    const route = (uri: string) => handler({ request: { uri } }).uri;
+    expect(route("/requests/7f3c2a")).toBe("/index.html");
+    expect(route("/access")).toBe("/index.html");
+    expect(route("/")).toBe("/index.html");
+    expect(route("/assets/index-abc123.js")).toBe("/assets/index-abc123.js");
+    expect(route("/config.json")).toBe("/config.json");
+  });
+
+  it("outputs the console URL, and the stateless stack writes config.json with the API URL, issuer and client id", () => {
+    template.console.hasOutput("ConsoleUrl", {
+      Value: { "Fn::Join": ["", ["https://", { "Fn::GetAtt": [Match.anyValue(), "DomainName"] }]] },
+    });
+    const deployments = Object.values(template.stateless.findResources("Custom::CDKBucketDeployment"));
+    expect(deployments).toHaveLength(1);
+    const props = deployments[0]?.Properties as Record<string, unknown>;
+    expect(isConsoleOrigin(props.DestinationBucketName)).toBe(true);
+    expect(props.Prune).toBe(false);
+    expect(props.DistributionPaths).toEqual(["/config.json"]);
+    const markers = JSON.stringify(props.SourceMarkers);
+    expect(markers).toContain("execute-api");
+    expect(markers).toContain("cognito-idp");
+  });
+
+  it("gives every JIT API handler the console origin, and nothing else in the app references back", () => {
+    for (const { stack, fn, handler } of lambdas()) {
+      const env = envOf(stack, fn);
+      if (ENV.consoleOrigin in env) expect(isConsoleOrigin(env[ENV.consoleOrigin]), handler).toBe(true);
+    }
+    // The console stack refers to no other stack: the stateless stack depends on it, not the reverse.
+    expect(JSON.stringify(json.console)).not.toContain("Fn::ImportValue");
+    expect(built.stateless.dependencies).toContain(built.console);
+  });
+
+  it("answers CORS preflights for the console origin only, on every authorized resource", () => {
+    const methods = Object.values(template.stateless.findResources("AWS::ApiGateway::Method")).map(
+      (m) => m.Properties as Record<string, unknown>,
+    );
+    const preflights = methods.filter((m) => m.HttpMethod === "OPTIONS");
+    const authorizedResources = new Set(
+      methods.filter((m) => m.AuthorizationType === "CUSTOM").map((m) => JSON.stringify(m.ResourceId)),
+    );
+    expect(new Set(preflights.map((m) => JSON.stringify(m.ResourceId)))).toEqual(authorizedResources);
+    for (const m of preflights) {
+      expect(m.AuthorizationType).toBe("NONE");
+      const integration = m.Integration as { Type: string; IntegrationResponses: Record<string, unknown>[] };
+      expect(integration.Type).toBe("MOCK");
+      const headers = integration.IntegrationResponses[0]?.ResponseParameters as Record<string, unknown>;
+      // A fixed origin (never "*", never reflected), so any other origin sees a value that does not match.
+      expect(isConsoleOrigin(headers["method.response.header.Access-Control-Allow-Origin"])).toBe(true);
+      expect(JSON.stringify(headers)).not.toContain("'*'");
+      expect(headers["method.response.header.Access-Control-Allow-Headers"]).toBe(
+        "'Authorization,Content-Type'",
+      );
+    }
+  });
+
+  it("adds the console origin to API Gateway's own 401, 403 and default 4xx/5xx responses", () => {
+    const responses = Object.values(template.stateless.findResources("AWS::ApiGateway::GatewayResponse"));
+    const types = responses.map((r) => (r.Properties as { ResponseType: string }).ResponseType).sort();
+    expect(types).toEqual([
+      "ACCESS_DENIED",
+      "DEFAULT_4XX",
+      "DEFAULT_5XX",
+      "MISSING_AUTHENTICATION_TOKEN",
+      "UNAUTHORIZED",
+    ]);
+    for (const r of responses) {
+      const params = (r.Properties as { ResponseParameters: Record<string, unknown> }).ResponseParameters;
+      expect(isConsoleOrigin(params["gatewayresponse.header.Access-Control-Allow-Origin"])).toBe(true);
+    }
   });
 });
