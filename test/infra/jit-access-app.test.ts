@@ -822,7 +822,9 @@ describe("web console", () => {
     // The bucket policy lets only CloudFront (this distribution) read objects.
     const policies = Object.values(template.console.findResources("AWS::S3::BucketPolicy"));
     const statements = policies.flatMap(
-      (p) => (p.Properties?.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement,
+      (p) =>
+        (p.Properties as { PolicyDocument: { Statement: Record<string, unknown>[] } }).PolicyDocument
+          .Statement,
     );
     const reads = statements.filter((st) => JSON.stringify(st.Action).includes("s3:GetObject"));
     expect(reads.length).toBeGreaterThan(0);
