@@ -38,6 +38,17 @@ export default defineConfig({
       },
       {
         test: {
+          // The console in real Chromium against the local stack: one browser per run (browser-setup.ts).
+          name: "browser",
+          include: ["test/browser/**/*.test.ts"],
+          globalSetup: [...globalSetup, "test/helpers/browser-setup.ts"],
+          setupFiles,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
           name: "infra",
           include: ["test/infra/**/*.test.ts"],
           testTimeout: 180_000,
