@@ -135,7 +135,8 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
       origin: consoleStack.url,
       bucketArnExportName: consoleStack.bucketArnExportName,
       distribution: consoleStack.hosting.distribution,
-      clientId: stateful.identity.oidc.audience,
+      // The console's client id: listed first (identity.consoleClientId, or the user pool's app client).
+      clientId: stateful.identity.oidc.clientIds[0] as string,
     },
     ...(domainName !== undefined && certificateArn !== undefined
       ? { domain: { domainName, certificateArn } }
