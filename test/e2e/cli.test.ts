@@ -105,7 +105,9 @@ describe("jit CLI against the local stack", () => {
     const r = await jit(["entitlements"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^ID\s+APPROVAL\s+DEFAULT\s+MAX/m);
-    expect(r.stdout).toMatch(/^orders-admin\s+1 of sre\s+1h\s+4h\s+INC-\[0-9\]\+/m);
+    expect(r.stdout).toMatch(
+      /^orders-admin\s+1 approver from sre \(never the requester\)\s+1h\s+4h\s+INC-\[0-9\]\+/m,
+    );
     expect(r.stdout).toMatch(/^orders-read\s+auto\s/m);
   });
 
