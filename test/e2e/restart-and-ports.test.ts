@@ -180,6 +180,7 @@ describe("npm start", () => {
       idp: `http://127.0.0.1:${base + 2}`,
       dynamodb: `http://127.0.0.1:${base + 4}`,
       kms: `http://127.0.0.1:${base + 3}`,
+      notifications: `http://127.0.0.1:${base + 6}`,
     });
     expect((await http(`http://127.0.0.1:${base}/.well-known/jwks.json`)).status).toBe(200);
 

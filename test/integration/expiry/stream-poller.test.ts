@@ -1,4 +1,9 @@
-import { type DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  type DynamoDBClient,
+  PutItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import type { DynamoDBRecord, DynamoDBStreamEvent } from "aws-lambda";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
@@ -124,9 +129,23 @@ describe("startStreamPoller", () => {
 
   it("refuses a table without a stream and a call without exactly one consumer", async () => {
     const endpoint = testDynamoDbEndpoint();
-    await expect(
-      startStreamPoller({ endpoint, tableName: tables.audit, onRecords: () => undefined }),
-    ).rejects.toThrow(/no stream/);
+    // Every table of the schema has a stream now, so the test makes its own table without one.
+    const plain = `NoStream-${tables.requests}`;
+    await client.send(
+      new CreateTableCommand({
+        TableName: plain,
+        AttributeDefinitions: [{ AttributeName: "requestId", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "requestId", KeyType: "HASH" }],
+        BillingMode: "PAY_PER_REQUEST",
+      }),
+    );
+    try {
+      await expect(
+        startStreamPoller({ endpoint, tableName: plain, onRecords: () => undefined }),
+      ).rejects.toThrow(/no stream/);
+    } finally {
+      await client.send(new DeleteTableCommand({ TableName: plain }));
+    }
     await expect(startStreamPoller({ endpoint, tableName: tables.requests })).rejects.toThrow(/exactly one/);
   });
 });
