@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DynamoDbAuditLog } from "#functions/adapters/dynamodb/dynamodb-audit-log.js";
 import { TTL_ATTRIBUTE } from "#functions/adapters/dynamodb/table-definitions.js";
 import type { LocalStack } from "#local/stack.js";
-import { testDynamoDbClient } from "#test/helpers/dynamodb.js";
+import { testDynamoDbClient, usePrivateDynamoDbLocal } from "#test/helpers/dynamodb.js";
 import {
   accessToken,
   callDemo,
@@ -33,6 +33,8 @@ entitlements:
     maxDuration: PT5S
     defaultDuration: PT5S
 ${EXAMPLE_USERS_YAML}`;
+
+usePrivateDynamoDbLocal();
 
 let policyFile: string;
 let stack: LocalStack;

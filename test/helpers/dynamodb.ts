@@ -1,7 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { DeleteTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll } from "vitest";
 import type { TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
-import { createTables, localDynamoDbClient } from "#local/dynamodb-local.js";
+import {
+  createTables,
+  type DynamoDbLocal,
+  localDynamoDbClient,
+  startDynamoDbLocal,
+} from "#local/dynamodb-local.js";
 
 /** Environment variable through which the global setup shares the DynamoDB Local endpoint. */
 export const DYNAMODB_ENDPOINT_ENV = "JIT_TEST_DYNAMODB_ENDPOINT";
@@ -51,4 +57,27 @@ export async function deleteTestTables(): Promise<void> {
   } finally {
     client.destroy();
   }
+}
+
+/**
+ * Gives this test file a DynamoDB Local of its own: started before the file's other `beforeAll` hooks
+ * (call it at the top of the file, before them) and stopped after the file. For suites that wait on
+ * DynamoDB Local's real TTL deletes: its TTL sweeper serves every table of an instance from one small
+ * thread pool, so on the run's shared instance the other suites' tables delay those deletes past any
+ * sensible timeout.
+ */
+export function usePrivateDynamoDbLocal(): void {
+  const shared = process.env[DYNAMODB_ENDPOINT_ENV];
+  let own: DynamoDbLocal | undefined;
+  beforeAll(async () => {
+    own = await startDynamoDbLocal();
+    process.env[DYNAMODB_ENDPOINT_ENV] = own.endpoint;
+  }, 120_000);
+  afterAll(async () => {
+    // The file's own tables go with the instance; the shared cleanup then finds nothing left to drop.
+    createdTables.splice(0);
+    if (shared === undefined) delete process.env[DYNAMODB_ENDPOINT_ENV];
+    else process.env[DYNAMODB_ENDPOINT_ENV] = shared;
+    await own?.stop();
+  }, 30_000);
 }

@@ -13,7 +13,12 @@ import { systemClock } from "#functions/domain/clock.js";
 import { createExpiryConsumerHandler } from "#functions/handlers/expiry-consumer.js";
 import { createTables } from "#local/dynamodb-local.js";
 import { startStreamPoller } from "#local/stream-poller.js";
-import { createTestTables, testDynamoDbClient, testDynamoDbEndpoint } from "#test/helpers/dynamodb.js";
+import {
+  createTestTables,
+  testDynamoDbClient,
+  testDynamoDbEndpoint,
+  usePrivateDynamoDbLocal,
+} from "#test/helpers/dynamodb.js";
 
 interface LogLine {
   level: string;
@@ -93,6 +98,8 @@ function writeRecord(request: AccessRequest, eventName: "INSERT" | "MODIFY"): Dy
   }
   return record;
 }
+
+usePrivateDynamoDbLocal();
 
 describe("expiry consumer", () => {
   let client: DynamoDBClient;
