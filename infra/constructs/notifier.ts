@@ -188,7 +188,12 @@ export class Notifier extends Construct {
           enforceSSL: true,
           masterKey: kms.Alias.fromAliasName(this, `Channel-${name}-TopicKey`, "alias/aws/sns"),
         });
-        topic.grantPublish(fn.role);
+        // sns:Publish only: topic.grantPublish would also grant KMS data-key calls on every key of the
+        // account (the alias names no key), and the AWS managed key alias/aws/sns already lets SNS use it
+        // for any publisher of the account.
+        fn.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ["sns:Publish"], resources: [topic.topicArn] }),
+        );
       }
       this.channels.set(name, {
         type: channel.type,
