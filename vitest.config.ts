@@ -9,7 +9,8 @@ export default defineConfig({
   test: {
     pool: "forks",
     // Node 20 is supported; the AWS SDK's notice that its 2027 releases need Node 22 is noise in test output.
-    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+    // Metric lines (EMF) are noise too; the metrics tests turn them back on to read them.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", POWERTOOLS_METRICS_DISABLED: "true" },
     // CI also writes a machine-readable summary, from which .ci/run prints its closing count line.
     ...(process.env.CI
       ? { reporters: ["default", "json"], outputFile: { json: ".ci/test-results.json" } }

@@ -404,6 +404,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     cleanups.push(() => notifier.stop());
 
     // The Lambda functions, with the environment infra would give them.
+    const logLevel = options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? "WARN";
     const functionEnv: Record<string, string> = {
       ...baseEnvironment(),
       // The Lambdas read the validated policy as JSON, as infra bundles it (policy.json next to the handler).
@@ -427,7 +428,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       [ENV.kmsEndpoint]: kms.endpoint,
       [ENV.consoleOrigin]: consoleOrigin,
-      POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? "WARN",
+      POWERTOOLS_LOG_LEVEL: logLevel,
+      // There is no CloudWatch locally: the metric lines (EMF) are printed with the info-level log lines
+      // and left out below that level, so the default output stays quiet.
+      POWERTOOLS_METRICS_DISABLED: String(!/^(trace|debug|info)$/i.test(logLevel)),
       // Node 20 is supported locally; the SDK's notice that future releases need Node 22 is not an error.
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       ...notifier.env,

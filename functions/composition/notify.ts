@@ -8,6 +8,7 @@ import { DynamoDbNotificationLedger } from "../adapters/dynamodb/dynamodb-notifi
 import { DynamoDbRequestReader } from "../adapters/dynamodb/dynamodb-request-reader.js";
 import { DynamoDbRequestsByStatus } from "../adapters/dynamodb/dynamodb-requests-by-status.js";
 import { createLogger } from "../adapters/logging/logger.js";
+import { EmfMetrics } from "../adapters/metrics/emf-metrics.js";
 import { EventBridgeBus } from "../adapters/notify/eventbridge-bus.js";
 import { SecretsManagerSource } from "../adapters/notify/secrets-manager-source.js";
 import { SlackSender } from "../adapters/notify/slack-sender.js";
@@ -19,6 +20,7 @@ import { loadPolicyJsonFile } from "../config/policy-document.js";
 import { type Clock, systemClock } from "../domain/clock.js";
 import type { BackoffSettings } from "../domain/notifications/delivery-backoff.js";
 import type { ChannelSender, RetryDelay } from "../ports/notifications.js";
+import type { OperationalMetrics } from "../ports/operational-metrics.js";
 import type { StructuredLog } from "../ports/structured-log.js";
 import type { DeliverDeps } from "../use-cases/deliver-notification.js";
 import type { PublishDeps } from "../use-cases/publish-audit-events.js";
@@ -131,6 +133,8 @@ export interface DeliveryHandlerDeps extends DeliverDeps {
   random: () => number;
   clock: Clock;
   logger: StructuredLog;
+  /** Counts deliveries and failures (EMF in Lambda). */
+  metrics: OperationalMetrics;
 }
 
 /**
@@ -170,6 +174,7 @@ export function deliveryDepsFromEnvironment(
     random: Math.random,
     clock: systemClock,
     logger: createLogger(`jit-notify-${type}`),
+    metrics: new EmfMetrics(),
   };
 }
 

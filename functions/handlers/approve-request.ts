@@ -5,6 +5,7 @@ import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { MAX_TEXT_LENGTH } from "../domain/policy-evaluation.js";
+import { METRIC } from "../ports/operational-metrics.js";
 import { approveRequest } from "../use-cases/approve-request.js";
 import { toRequestView } from "../use-cases/request-view.js";
 import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
@@ -37,6 +38,7 @@ export function createApproveRequestHandler(deps: WorkflowDeps, log: Logger = lo
         statusCode: 200,
         body: toRequestView(request, deps.policy, deps.clock.nowMs()),
         outcome: approved ? "approved" : "approval_recorded",
+        metric: approved ? METRIC.requestApproved : METRIC.approvalRecorded,
       };
     },
   });

@@ -4,6 +4,7 @@ import { createRestHandler, type RestHandler } from "../adapters/http/rest-handl
 import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
+import { METRIC } from "../ports/operational-metrics.js";
 import { cancelRequest } from "../use-cases/cancel-request.js";
 import { toRequestView } from "../use-cases/request-view.js";
 import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
@@ -29,6 +30,7 @@ export function createCancelRequestHandler(deps: WorkflowDeps, log: Logger = log
         statusCode: 200,
         body: toRequestView(request, deps.policy, deps.clock.nowMs()),
         outcome: "cancelled",
+        metric: METRIC.requestCancelled,
       };
     },
   });

@@ -5,6 +5,7 @@ import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { MAX_REQUESTABLE_DURATION_SECONDS, MAX_TEXT_LENGTH } from "../domain/policy-evaluation.js";
+import { METRIC } from "../ports/operational-metrics.js";
 import { createRequest } from "../use-cases/create-request.js";
 import { toRequestView } from "../use-cases/request-view.js";
 import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
@@ -87,6 +88,11 @@ export function createCreateRequestHandler(deps: WorkflowDeps, log: Logger = log
           ...(duration.clamped ? { requestedDurationSeconds: duration.requestedDurationSeconds } : {}),
         },
         outcome,
+        metric: request.breakGlass
+          ? METRIC.breakGlassGranted
+          : request.autoApproved
+            ? METRIC.requestAutoApproved
+            : METRIC.requestCreated,
         subjectRequestId: request.requestId,
         ...(request.breakGlass
           ? {

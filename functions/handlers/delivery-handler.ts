@@ -3,6 +3,7 @@ import { parseDeliveryMessage } from "../adapters/notify/delivery-message.js";
 import type { DeliveryHandlerDeps } from "../composition/notify.js";
 import { retryVisibilitySeconds } from "../domain/notifications/delivery-backoff.js";
 import { DeliveryError } from "../domain/notifications/delivery-error.js";
+import { METRIC } from "../ports/operational-metrics.js";
 import { deliverNotification } from "../use-cases/deliver-notification.js";
 
 /** An SQS handler reporting partial batch failures. */
@@ -17,7 +18,9 @@ export type DeliveryHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
  * (`retryVisibilitySeconds` of its receive count) and is reported in `batchItemFailures`, so the queue
  * retries it later; after the queue's maximum receives it moves to the channel's dead-letter queue.
  * An unreadable message is reported failed too, so it ends in the dead-letter queue rather than vanishing.
- * Log lines name the channel, event id and reason, never a secret or a message body.
+ * Log lines name the channel, event id and reason, never a secret or a message body. Each delivery, each
+ * failed attempt and each unreadable message is counted (`NotificationDelivered`,
+ * `NotificationDeliveryFailed` with dimension `channel`, `NotificationUnreadable`; docs/operations.md).
  */
 export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandler {
   return async (event) => {
@@ -32,6 +35,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandle
             messageId: record.messageId,
             problem: message.problem,
           });
+          deps.metrics.count(METRIC.notificationUnreadable);
           failures.push({ itemIdentifier: record.messageId });
           return;
         }
@@ -46,6 +50,9 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandle
             attempt: receiveCount,
             elapsedMs: deps.clock.nowMs() - started,
           });
+          if (outcome === "delivered") {
+            deps.metrics.count(METRIC.notificationDelivered, { channel: message.channel });
+          }
         } catch (err) {
           const seconds = retryVisibilitySeconds(receiveCount, deps.backoff, deps.random);
           deps.logger.warn("notification delivery failed; retrying later", {
@@ -58,6 +65,7 @@ export function createDeliveryHandler(deps: DeliveryHandlerDeps): DeliveryHandle
             error: err instanceof Error ? err.message.slice(0, 200) : undefined,
             retryInSeconds: seconds,
           });
+          deps.metrics.count(METRIC.notificationDeliveryFailed, { channel: message.channel });
           try {
             await deps.retry.delay(
               { queueArn: record.eventSourceARN, receiptHandle: record.receiptHandle },

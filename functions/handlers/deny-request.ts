@@ -6,6 +6,7 @@ import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { MAX_TEXT_LENGTH } from "../domain/policy-evaluation.js";
 import { hasVisibleText } from "../domain/visible-text.js";
+import { METRIC } from "../ports/operational-metrics.js";
 import { denyRequest } from "../use-cases/deny-request.js";
 import { toRequestView } from "../use-cases/request-view.js";
 import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
@@ -40,6 +41,7 @@ export function createDenyRequestHandler(deps: WorkflowDeps, log: Logger = logge
         statusCode: 200,
         body: toRequestView(request, deps.policy, deps.clock.nowMs()),
         outcome: "denied",
+        metric: METRIC.requestDenied,
       };
     },
   });

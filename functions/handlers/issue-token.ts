@@ -3,6 +3,7 @@ import { createRestHandler, type RestHandler } from "../adapters/http/rest-handl
 import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { issueTokenDepsFromEnvironment } from "../composition/tokens.js";
+import { METRIC } from "../ports/operational-metrics.js";
 import { type IssueTokenDependencies, issueToken } from "../use-cases/issue-token.js";
 
 const logger = createLogger("jit-issue-token");
@@ -30,6 +31,7 @@ export function createIssueTokenHandler(deps: IssueTokenDependencies, log: Logge
         },
         headers: { "cache-control": "no-store", pragma: "no-cache" },
         outcome: "token_issued",
+        metric: METRIC.tokenIssued,
         logFields: { jti: issued.jti, exp: issued.exp, kid: issued.kid },
       };
     },

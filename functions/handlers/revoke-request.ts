@@ -5,6 +5,7 @@ import { restEntry } from "../adapters/lambda/lazy-entry.js";
 import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { MAX_TEXT_LENGTH } from "../domain/policy-evaluation.js";
+import { METRIC } from "../ports/operational-metrics.js";
 import { toRequestView } from "../use-cases/request-view.js";
 import { revokeRequest } from "../use-cases/revoke-request.js";
 import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
@@ -38,6 +39,7 @@ export function createRevokeRequestHandler(deps: WorkflowDeps, log: Logger = log
         statusCode: 200,
         body: toRequestView(request, deps.policy, deps.clock.nowMs()),
         outcome: changed ? "revoked" : "already_revoked",
+        ...(changed ? { metric: METRIC.requestRevoked } : {}),
       };
     },
   });

@@ -2,6 +2,8 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from "aws-lambda";
 import type * as z from "zod/mini";
 import { isJitError, ValidationError } from "../../domain/errors.js";
+import type { MetricName, OperationalMetrics } from "../../ports/operational-metrics.js";
+import { EmfMetrics } from "../metrics/emf-metrics.js";
 import { type CallerIdentity, callerIdentityFromEvent } from "./caller-identity.js";
 import { corsHeadersFromEnvironment } from "./cors.js";
 import { parseJsonBody } from "./parse-body.js";
@@ -43,6 +45,8 @@ export interface RestReply {
   logMessage?: string;
   /** Extra safe fields for the log line (ids, codes, booleans). Never tokens. */
   logFields?: Record<string, string | number | boolean>;
+  /** The workflow transition this reply reports, counted once (docs/operations.md). */
+  metric?: MetricName;
 }
 
 /** A route: how to parse its event and which use case answers it. */
@@ -50,6 +54,8 @@ export interface RestRoute<S extends z.ZodMiniType | undefined = undefined> {
   /** Operation name for logs, e.g. `approve-request`. */
   operation: string;
   logger: Logger;
+  /** Where transitions are counted. @default EMF lines in namespace `JitAccess` ({@link EmfMetrics}) */
+  metrics?: OperationalMetrics;
   /** zod schema of the JSON body; omit for routes that take none (their body is ignored). */
   body?: S;
   /** True when the route has an `{id}` path parameter. */
@@ -63,7 +69,8 @@ export interface RestRoute<S extends z.ZodMiniType | undefined = undefined> {
  * field), one use case, then a JSON reply or an RFC 9457 problem document via `problemResponse` (the one
  * error → HTTP mapping). Each invocation writes one structured log line with the operation, the Lambda
  * and API Gateway request ids, the actor (`sub`), the jit-access request id acted on, the outcome and the
- * status code. It never logs the event, the body or any header, so identity tokens cannot leak.
+ * status code. It never logs the event, the body or any header, so identity tokens cannot leak. A reply
+ * naming a `metric` (a workflow transition) is counted once, after the use case succeeded.
  */
 export function createRestHandler<S extends z.ZodMiniType | undefined = undefined>(
   route: RestRoute<S>,
@@ -71,6 +78,7 @@ export function createRestHandler<S extends z.ZodMiniType | undefined = undefine
   const { logger, operation } = route;
   // Read once per handler (cold start): the console origin the responses allow (none when unset).
   const cors = corsHeadersFromEnvironment();
+  const metrics = route.metrics ?? new EmfMetrics();
   return async (event, context) => {
     if (context) logger.addContext(context);
     const log: Record<string, string | number | boolean> = {
@@ -90,6 +98,7 @@ export function createRestHandler<S extends z.ZodMiniType | undefined = undefine
       const message = reply.logMessage ?? `${operation} handled`;
       if (reply.logLevel === "warn") logger.warn(message, fields);
       else logger.info(message, fields);
+      if (reply.metric !== undefined) metrics.count(reply.metric);
       return jsonResponse(reply.statusCode, reply.body, { ...reply.headers, ...cors });
     } catch (err) {
       const { response, unexpected } = problemResponse(err, event.path);
