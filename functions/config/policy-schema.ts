@@ -185,6 +185,15 @@ export const EntitlementSchema = z.strictObject({
   ticketPattern: z.optional(ticketPattern),
   autoApprove: z._default(z.boolean(), false),
   breakGlass: z._default(z.boolean(), false),
+  /** Whether an active grant may be extended (docs/configuration.md, "Extending a grant"); absent: never. */
+  extension: z.optional(
+    z.strictObject({
+      /** Longest a grant may last in all, extensions included (`expiresAt ≤ grantedAt + this`). */
+      maxTotalDuration: isoDuration,
+      /** Extensions are granted at once (audited) instead of by the entitlement's approval rule. */
+      autoApprove: z._default(z.boolean(), false),
+    }),
+  ),
   notify: z._default(NotifySchema, { approvers: [], requester: [], security: [], escalation: [] }),
 });
 
@@ -258,6 +267,24 @@ export const PolicyFileSchema = z
             path: ["entitlements", i, "breakGlass"],
             message: "cannot be combined with autoApprove",
           });
+        }
+        if (e.extension !== undefined) {
+          if (e.breakGlass) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["entitlements", i, "extension"],
+              message: "cannot be combined with breakGlass: a new emergency is a new break-glass grant",
+            });
+          }
+          if (safeSeconds(e.extension.maxTotalDuration) < safeSeconds(e.maxDuration)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["entitlements", i, "extension", "maxTotalDuration"],
+              message:
+                `${e.extension.maxTotalDuration} is shorter than maxDuration ${e.maxDuration}: ` +
+                "it bounds the whole grant, extensions included",
+            });
+          }
         }
         if (e.defaultDuration !== undefined && safeSeconds(e.defaultDuration) > safeSeconds(e.maxDuration)) {
           ctx.addIssue({

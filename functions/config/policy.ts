@@ -36,6 +36,13 @@ export function toPolicy(file: PolicyFile): Policy {
         ticketPattern: e.ticketPattern,
         autoApprove: e.autoApprove,
         breakGlass: e.breakGlass,
+        extension:
+          e.extension === undefined
+            ? undefined
+            : {
+                maxTotalDurationSeconds: parseDurationSeconds(e.extension.maxTotalDuration),
+                autoApprove: e.extension.autoApprove,
+              },
         notify: e.notify,
       };
     }),

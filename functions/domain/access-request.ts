@@ -25,6 +25,16 @@ export interface Approval {
 /** An access request, as stored. */
 export interface AccessRequest {
   requestId: string;
+  /**
+   * `extension` for a request to extend the grant named by {@link AccessRequest.extends}; absent for an
+   * ordinary request (which becomes a grant). An extension never becomes a grant itself: its approval
+   * moves the grant's `expiresAt` later (README.md, "Extending a grant").
+   */
+  kind?: "extension";
+  /** The grant id an extension request extends. */
+  extends?: string;
+  /** An approved extension: the grant's `expiresAt` after it (ISO 8601). */
+  extendedTo?: string;
   /** Requester's identity token `sub`. */
   requester: string;
   entitlementId: string;
@@ -55,7 +65,16 @@ export interface AccessRequest {
   revokedAt?: string;
   revokedBy?: string;
   revokeReason?: string;
+  /** Break-glass grants: when an admin reviewed the use (ISO 8601), who, and their note. Set once. */
+  reviewedAt?: string;
+  reviewedBy?: string;
+  reviewNote?: string;
   updatedAt: string;
+}
+
+/** True for a request to extend another grant (it never grants anything itself). */
+export function isExtension(request: Pick<AccessRequest, "kind">): boolean {
+  return request.kind === "extension";
 }
 
 /** ISO 8601 text → epoch milliseconds; NaN if it does not parse. */
@@ -69,7 +88,7 @@ export function isoToMs(iso: string | undefined): number {
  * @param nowMs epoch milliseconds.
  */
 export function isGrantActive(request: AccessRequest, nowMs: number): boolean {
-  if (request.status !== "APPROVED") return false;
+  if (request.status !== "APPROVED" || isExtension(request)) return false;
   const expiresAtMs = isoToMs(request.expiresAt);
   const grantedAtMs = isoToMs(request.grantedAt);
   if (!Number.isFinite(expiresAtMs) || !Number.isFinite(grantedAtMs)) return false;
@@ -78,11 +97,12 @@ export function isGrantActive(request: AccessRequest, nowMs: number): boolean {
 
 /**
  * The status a caller sees now: EXPIRED for an APPROVED grant past `expiresAt` or a PENDING request past
- * its approval deadline; otherwise the stored status.
+ * its approval deadline; otherwise the stored status. An APPROVED extension stays APPROVED: it is a
+ * decision already applied to its grant, not a window of its own.
  * @param nowMs epoch milliseconds.
  */
 export function effectiveStatus(request: AccessRequest, nowMs: number): EffectiveStatus {
-  if (request.status === "APPROVED") {
+  if (request.status === "APPROVED" && !isExtension(request)) {
     const expiresAtMs = isoToMs(request.expiresAt);
     return Number.isFinite(expiresAtMs) && nowMs < expiresAtMs ? "APPROVED" : "EXPIRED";
   }

@@ -15,7 +15,11 @@ export type AuditAction =
   | "REVOKED"
   | "TOKEN_ISSUED"
   | "EXPIRED"
-  | "DELETED";
+  | "DELETED"
+  /** A grant's `expiresAt` moved later by an approved extension (on the grant's trail). */
+  | "EXTENDED"
+  /** An admin reviewed a break-glass grant. */
+  | "REVIEWED";
 
 /** One audit event. */
 export interface AuditEvent {

@@ -19,6 +19,8 @@ export type ErrorCode =
   | "conflict"
   | "invalid_state"
   | "already_approved"
+  | "already_reviewed"
+  | "extension_limit"
   | "expired"
   | "unavailable"
   | "configuration"
@@ -84,7 +86,12 @@ export class NotFoundError extends JitError {
 export class ConflictError extends JitError {
   constructor(
     message: string,
-    code: "conflict" | "invalid_state" | "already_approved" = "conflict",
+    code:
+      | "conflict"
+      | "invalid_state"
+      | "already_approved"
+      | "already_reviewed"
+      | "extension_limit" = "conflict",
     options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {
     super(code, message, options);
@@ -167,6 +174,8 @@ const ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "conflict",
   "invalid_state",
   "already_approved",
+  "already_reviewed",
+  "extension_limit",
   "expired",
   "unavailable",
   "configuration",

@@ -28,8 +28,18 @@ export interface Entitlement {
   ticketPattern: string | undefined;
   autoApprove: boolean;
   breakGlass: boolean;
+  /** Whether and how far an active grant may be extended; `undefined`: never. */
+  extension: ExtensionSettings | undefined;
   /** Channel names per audience (names of {@link NotificationSettings.channels}). */
   notify: EntitlementNotify;
+}
+
+/** Policy `extension` of an entitlement (docs/configuration.md, "Extending a grant"). */
+export interface ExtensionSettings {
+  /** Longest a grant may last in all, extensions included, seconds: `expiresAt ≤ grantedAt + this`. */
+  maxTotalDurationSeconds: number;
+  /** Extensions are approved at once (still audited) instead of by the entitlement's approval rule. */
+  autoApprove: boolean;
 }
 
 /** Who hears about an entitlement's requests, as channel names (docs/configuration.md, docs/events.md). */

@@ -13,6 +13,7 @@ import type { Entitlement, Policy } from "./policy.js";
 import {
   type Actor,
   assertMayOversee,
+  isAdmin,
   isApproverOf,
   isRequester,
   maybeSameIdentity,
@@ -26,9 +27,10 @@ export interface RequestTransition {
   after: AccessRequest;
   /**
    * The time attribute of `before` that must still lie after {@link RequestTransition.now} when the write
-   * happens: the approval deadline of a PENDING request, `expiresAt` of a grant.
+   * happens: the approval deadline of a PENDING request, `expiresAt` of a grant; `null` for a change that
+   * is allowed after both (the review of a break-glass grant).
    */
-  deadlineField: "approvalDeadline" | "expiresAt";
+  deadlineField: "approvalDeadline" | "expiresAt" | null;
   /** ISO 8601 time of the decision. */
   now: string;
   /** The one audit event of this transition. */
@@ -284,5 +286,54 @@ export function revokeRequest(args: {
     "REVOKED",
     actor.sub,
     reason ? { reason } : undefined,
+  );
+}
+
+/**
+ * Records an admin's review of a break-glass grant (event REVIEWED), once, whatever state the grant is in
+ * now: a break-glass use is reviewed also after it was revoked or expired. The grant's window and status
+ * do not change.
+ * @throws ForbiddenError `forbidden` (403) for callers outside `policy.adminGroups` and for the grant's own
+ *   requester (nobody reviews their own emergency access); ConflictError `invalid_state` (409) for a
+ *   request that is not a break-glass grant; `already_reviewed` (409) when it was reviewed before.
+ */
+export function reviewRequest(args: {
+  request: AccessRequest;
+  policy: Policy;
+  actor: Actor;
+  nowMs: number;
+  note: string;
+}): RequestTransition {
+  const { request, policy, actor, nowMs, note } = args;
+  if (!isAdmin(policy, actor)) {
+    throw new ForbiddenError(
+      `Only admins (members of ${policy.adminGroups.map((g) => `"${g}"`).join(", ") || "no group"}) may review ` +
+        "break-glass grants.",
+    );
+  }
+  if (maybeSameIdentity(request.requester, actor.sub)) {
+    throw new ForbiddenError("You cannot review your own break-glass grant; another admin must.");
+  }
+  if (!request.breakGlass || request.status === "PENDING") {
+    throw new ConflictError(
+      `Request ${request.requestId} is not a break-glass grant; only break-glass grants are reviewed.`,
+      "invalid_state",
+    );
+  }
+  if (request.reviewedAt !== undefined) {
+    throw new ConflictError(
+      `Break-glass grant ${request.requestId} was already reviewed by ${request.reviewedBy} at ${request.reviewedAt}.`,
+      "already_reviewed",
+    );
+  }
+  const at = new Date(nowMs).toISOString();
+  return transition(
+    request,
+    nowMs,
+    { reviewedAt: at, reviewedBy: actor.sub, reviewNote: note },
+    null,
+    "REVIEWED",
+    actor.sub,
+    { note },
   );
 }

@@ -32,4 +32,10 @@ export interface RequestRepository extends RequestReader {
   listByRequester(requester: string, options: ListOptions): Promise<AccessRequest[]>;
   /** PENDING requests of an entitlement (stored status), oldest first. */
   listPending(entitlementId: string, options: ListOptions): Promise<AccessRequest[]>;
+  /** Requests of an entitlement with this stored status, oldest first. */
+  listByStatus(
+    status: "APPROVED" | "REVOKED",
+    entitlementId: string,
+    options: ListOptions,
+  ): Promise<AccessRequest[]>;
 }

@@ -67,8 +67,7 @@ export function describeRequest(request: AccessRequest, policy: Policy, nowMs: n
   if (request.grantedAt !== undefined) out.grantedAt = request.grantedAt;
   if (request.expiresAt !== undefined) out.expiresAt = request.expiresAt;
   if (request.breakGlass) {
-    const reviewed = (request as { reviewedAt?: unknown }).reviewedAt !== undefined;
-    out.reviewRequired = !reviewed;
+    out.reviewRequired = request.reviewedAt === undefined;
   }
   return out;
 }

@@ -28,6 +28,8 @@ export interface RequestView extends Omit<AccessRequest, "entitlementId" | "stat
   approvalRule?: string;
   /** Progress per step of the rule: the approvers the matching assigned to each (same condition). */
   approvalSteps?: ApprovalProgress["steps"];
+  /** Break-glass grants: true until an admin has reviewed the use (`POST /requests/{id}/review`). */
+  reviewRequired?: boolean;
 }
 
 /** Maps a stored request to its {@link RequestView} at `nowMs` (epoch ms). */
@@ -40,6 +42,7 @@ export function toRequestView(request: AccessRequest, policy: Policy, nowMs: num
     status: effectiveStatus(request, nowMs),
     active: isGrantActive(request, nowMs),
     duration: formatDurationSeconds(request.durationSeconds),
+    ...(request.breakGlass ? { reviewRequired: request.reviewedAt === undefined } : {}),
     ...(entitlement && !entitlement.autoApprove && !entitlement.breakGlass
       ? {
           minApprovals: entitlement.minApprovals,

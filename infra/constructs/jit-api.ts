@@ -331,7 +331,7 @@ export class JitApi extends Construct {
     create.useRequestsTable(requestsTable, ["dynamodb:PutItem"]);
     create.useAuditTable(auditTable, ["dynamodb:PutItem"]);
 
-    const list = workflow("list-requests", "GET /requests?mine|pending: list requests");
+    const list = workflow("list-requests", "GET /requests?mine|pending|active|breakGlass: list requests");
     list.useRequestsTable(requestsTable, ["dynamodb:Query"], {
       queryIndexes: [REQUESTS_BY_REQUESTER_INDEX, REQUESTS_PENDING_INDEX],
     });
@@ -348,6 +348,7 @@ export class JitApi extends Construct {
       ["deny-request", "POST /requests/{id}/deny"],
       ["cancel-request", "POST /requests/{id}/cancel"],
       ["revoke-request", "POST /requests/{id}/revoke"],
+      ["review-request", "POST /requests/{id}/review"],
     ] as const) {
       const fn = workflow(handler, `${description}: a state transition`);
       // Read the current version, then one TransactWriteItems: conditional Update + audit Put.

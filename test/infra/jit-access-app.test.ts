@@ -232,6 +232,7 @@ describe("JIT API routes", () => {
     "POST /requests/{id}/cancel": "cancel-request",
     "POST /requests/{id}/token": "issue-token",
     "POST /requests/{id}/revoke": "revoke-request",
+    "POST /requests/{id}/review": "review-request",
     "GET /.well-known/jwks.json": "well-known",
     "GET /.well-known/oauth-authorization-server": "well-known",
   };
@@ -348,6 +349,7 @@ describe("Lambdas", () => {
       "deny-request": StoreEnvironmentSchema,
       "cancel-request": StoreEnvironmentSchema,
       "revoke-request": StoreEnvironmentSchema,
+      "review-request": StoreEnvironmentSchema,
       "issue-token": IssueEnvironmentSchema,
       "well-known": JwksEnvironmentSchema,
       "identity-authorizer": IdentityAuthorizerEnvironmentSchema,
@@ -565,6 +567,7 @@ describe("IAM least privilege", () => {
       "deny-request": transition,
       "cancel-request": transition,
       "revoke-request": transition,
+      "review-request": transition,
       "issue-token": [
         "dynamodb:GetItem → Requests",
         "dynamodb:UpdateItem → Requests",

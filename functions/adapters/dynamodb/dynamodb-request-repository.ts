@@ -43,6 +43,10 @@ const MUTABLE_FIELDS = [
   "revokedAt",
   "revokedBy",
   "revokeReason",
+  "reviewedAt",
+  "reviewedBy",
+  "reviewNote",
+  "extendedTo",
   "updatedAt",
 ] as const satisfies readonly (keyof AccessRequest)[];
 
@@ -94,7 +98,7 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
     const names: Record<string, string> = {
       "#status": "status",
       "#version": "version",
-      "#deadline": t.deadlineField,
+      ...(t.deadlineField === null ? {} : { "#deadline": t.deadlineField }),
       "#ttl": TTL_ATTRIBUTE,
       "#lastToken": LAST_TOKEN_ISSUED_ATTRIBUTE,
     };
@@ -132,7 +136,8 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
             // No token issued "after" this transition may already be stored (H30, see
             // LAST_TOKEN_ISSUED_ATTRIBUTE): the caller retries with a fresh time.
             ConditionExpression:
-              "#status = :expectedStatus AND #version = :expectedVersion AND #deadline > :now AND " +
+              "#status = :expectedStatus AND #version = :expectedVersion AND " +
+              (t.deadlineField === null ? "" : "#deadline > :now AND ") +
               "(attribute_not_exists(#lastToken) OR #lastToken <= :now)",
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
@@ -160,6 +165,18 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
   }
 
   async listPending(entitlementId: string, options: ListOptions): Promise<AccessRequest[]> {
+    return this.listByStatusKey(statusEntitlementKey("PENDING", entitlementId), options);
+  }
+
+  async listByStatus(
+    status: "APPROVED" | "REVOKED",
+    entitlementId: string,
+    options: ListOptions,
+  ): Promise<AccessRequest[]> {
+    return this.listByStatusKey(statusEntitlementKey(status, entitlementId), options);
+  }
+
+  private async listByStatusKey(key: string, options: ListOptions): Promise<AccessRequest[]> {
     const after = options.createdAfter;
     return this.query(
       {
@@ -168,7 +185,7 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
         KeyConditionExpression: `#se = :e${after === undefined ? "" : " AND createdAt >= :after"}`,
         ExpressionAttributeNames: { "#se": STATUS_ENTITLEMENT_ATTRIBUTE },
         ExpressionAttributeValues: {
-          ":e": statusEntitlementKey("PENDING", entitlementId),
+          ":e": key,
           ...(after === undefined ? {} : { ":after": after }),
         },
         ScanIndexForward: true,

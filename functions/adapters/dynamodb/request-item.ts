@@ -19,7 +19,8 @@ const STATUSES: ReadonlySet<StoredStatus> = new Set([
  * only; every read path checks `expiresAt` itself.
  */
 export function ttlEpochSeconds(request: AccessRequest): number {
-  const source = request.expiresAt ?? request.approvalDeadline;
+  // An approved extension lives as long as the grant it extended.
+  const source = request.expiresAt ?? request.extendedTo ?? request.approvalDeadline;
   return Math.ceil(isoToMs(source) / 1000);
 }
 
@@ -75,8 +76,13 @@ export function fromRequestItem(item: RequestItem): AccessRequest {
     throw new MalformedRequestItemError(`${TTL_ATTRIBUTE} is not epoch seconds`);
   }
   const approvals = Array.isArray(item.approvals) ? item.approvals : [];
+  const kind = optStr("kind");
+  if (kind !== undefined && kind !== "extension") throw new MalformedRequestItemError(`unknown kind ${kind}`);
   const request: AccessRequest = {
     requestId: str("requestId"),
+    kind: kind as AccessRequest["kind"],
+    extends: optStr("extends"),
+    extendedTo: optStr("extendedTo"),
     requester: str("requester"),
     entitlementId: str("entitlementId"),
     audience: str("audience"),
@@ -111,6 +117,9 @@ export function fromRequestItem(item: RequestItem): AccessRequest {
     revokedAt: optStr("revokedAt"),
     revokedBy: optStr("revokedBy"),
     revokeReason: optStr("revokeReason"),
+    reviewedAt: optStr("reviewedAt"),
+    reviewedBy: optStr("reviewedBy"),
+    reviewNote: optStr("reviewNote"),
     updatedAt: str("updatedAt"),
   };
   for (const [k, v] of Object.entries(request))

@@ -15,6 +15,7 @@ export const HANDLER_NAMES = [
   "deny-request",
   "cancel-request",
   "revoke-request",
+  "review-request",
   "issue-token",
   "well-known",
   "identity-authorizer",
@@ -53,6 +54,7 @@ export const JIT_API_ROUTES: readonly JitApiRoute[] = [
   { method: "POST", path: "/requests/{id}/cancel", handler: "cancel-request" },
   { method: "POST", path: "/requests/{id}/token", handler: "issue-token" },
   { method: "POST", path: "/requests/{id}/revoke", handler: "revoke-request" },
+  { method: "POST", path: "/requests/{id}/review", handler: "review-request" },
   { method: "GET", path: "/.well-known/jwks.json", handler: "well-known", public: true },
   { method: "GET", path: "/.well-known/oauth-authorization-server", handler: "well-known", public: true },
 ];

@@ -15,6 +15,8 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   conflict: 409,
   invalid_state: 409,
   already_approved: 409,
+  already_reviewed: 409,
+  extension_limit: 409,
   expired: 410,
   unavailable: 503,
   configuration: 500,

@@ -72,6 +72,8 @@ describe("audit stream → event bus", () => {
       "TOKEN_ISSUED",
       "EXPIRED",
       "DELETED",
+      "EXTENDED",
+      "REVIEWED",
     ];
     const written: AuditEvent[] = actions.map((action, i) => ({
       requestId: pending.requestId,

@@ -133,9 +133,12 @@ describe("caller mistakes are 4xx problem documents naming what is wrong", () =>
     expect((await h.getRequest(alice, pendingId)).body.status).toBe("PENDING");
   });
 
-  it("answers a list without exactly one of mine and pending with 400", async () => {
-    expectProblem(await h.list(alice, {}), 400, "invalid_request", "mine or pending");
-    expectProblem(await h.list(alice, { mine: "", pending: "" }), 400, "invalid_request", "mine or pending");
+  it("answers a list without exactly one of mine, pending, active and breakGlass with 400", async () => {
+    expectProblem(await h.list(alice, {}), 400, "invalid_request", "exactly one");
+    expectProblem(await h.list(alice, { mine: "", pending: "" }), 400, "invalid_request", "exactly one");
+    expectProblem(await h.list(alice, { active: "", pending: "" }), 400, "invalid_request", "exactly one");
+    expectProblem(await h.list(alice, { breakGlass: "" }), 400, "invalid_request", "unreviewed");
+    expectProblem(await h.list(alice, { active: "", unreviewed: "" }), 400, "invalid_request", "unreviewed");
     expectProblem(await h.list(alice, { pending: "", all: "" }), 400, "invalid_request", "all");
   });
 

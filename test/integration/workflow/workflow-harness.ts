@@ -17,6 +17,7 @@ import { createGetAuditTrailHandler } from "#functions/handlers/get-audit-trail.
 import { createGetRequestHandler } from "#functions/handlers/get-request.js";
 import { createListEntitlementsHandler } from "#functions/handlers/list-entitlements.js";
 import { createListRequestsHandler } from "#functions/handlers/list-requests.js";
+import { createReviewRequestHandler } from "#functions/handlers/review-request.js";
 import { createRevokeRequestHandler } from "#functions/handlers/revoke-request.js";
 import type { WorkflowDeps } from "#functions/use-cases/workflow-deps.js";
 import { ManualClock } from "#test/helpers/clock.js";
@@ -151,12 +152,21 @@ export interface WorkflowHarness {
   /** Items the repository left out of lists as malformed. */
   malformed: unknown[];
   handlers: Record<
-    "listEntitlements" | "create" | "list" | "get" | "audit" | "approve" | "deny" | "cancel" | "revoke",
+    | "listEntitlements"
+    | "create"
+    | "list"
+    | "get"
+    | "audit"
+    | "approve"
+    | "deny"
+    | "cancel"
+    | "revoke"
+    | "review",
     RestHandler
   >;
   createRequest(caller: TestCaller, body: unknown): Promise<TestResponse>;
   act(
-    action: "approve" | "deny" | "cancel" | "revoke",
+    action: "approve" | "deny" | "cancel" | "revoke" | "review",
     caller: TestCaller,
     id: string,
     body?: unknown,
@@ -212,6 +222,7 @@ export async function createWorkflowHarness(
     deny: createDenyRequestHandler(deps, logger),
     cancel: createCancelRequestHandler(deps, logger),
     revoke: createRevokeRequestHandler(deps, logger),
+    review: createReviewRequestHandler(deps, logger),
   };
   return {
     deps,
