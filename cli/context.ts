@@ -4,6 +4,7 @@ import { EndpointResolver, type Sourced } from "./endpoints.js";
 import { UsageError } from "./errors.js";
 import { displayText } from "./format.js";
 import { devIdpLogin, JitApiClient } from "./http-client.js";
+import { freshProfileToken } from "./renewal.js";
 import { configDir, DEFAULT_PROFILE, PROFILE_NAME, readProfile } from "./session.js";
 
 /**
@@ -114,6 +115,14 @@ export class CliContext {
     return this.#client;
   }
 
+  /**
+   * The identity token this command sends (see {@link client}), renewed first when a stored one is due.
+   * @throws UsageError when there is none or it cannot be used.
+   */
+  identityToken(): Promise<string> {
+    return this.#identity(this.endpoints.jitApi());
+  }
+
   /** Where the identity token of this command comes from: `--as`, `JIT_ID_TOKEN` or the profile. */
   identitySource(): IdentitySource {
     if (this.options.as !== undefined) return { kind: "as", label: `--as ${this.options.as}` };
@@ -147,8 +156,9 @@ export class CliContext {
     const stored = readProfile(this.configDir, profile);
     if (stored === undefined) {
       throw new UsageError(
-        `not logged in${profile === DEFAULT_PROFILE ? "" : ` (profile ${profile})`}: run \`jit login --user <name>\` ` +
-          "against the local stack, `jit login --token <id token>`, or set JIT_ID_TOKEN",
+        `not logged in${profile === DEFAULT_PROFILE ? "" : ` (profile ${profile})`}: run \`jit login\` ` +
+          "(sign in in a browser), `jit login --user <name>` against the local stack, `jit login --token <id token>`, " +
+          "or set JIT_ID_TOKEN",
       );
     }
     if (stored.endpoint !== baseUrl) {
@@ -157,7 +167,7 @@ export class CliContext {
           "run `jit login` again for this endpoint or choose another --profile",
       );
     }
-    return stored.idToken;
+    return freshProfileToken(this.configDir, profile, stored, this.now());
   }
 
   /** Writes text to stdout. */

@@ -1,5 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -15,6 +25,15 @@ export interface SessionProfile {
   subject?: string;
   /** When `jit login` saved it (ISO 8601). */
   savedAt: string;
+  /**
+   * The OAuth refresh token of a browser sign-in (`jit login` without `--user`/`--token`): exchanged for a
+   * new identity token when the stored one expires. Never sent anywhere but the issuer's token endpoint.
+   */
+  refreshToken?: string;
+  /** OIDC issuer the identity came from (browser sign-in), whose token endpoint renews it. */
+  issuer?: string;
+  /** OAuth client id the CLI signed in with at that issuer. */
+  clientId?: string;
 }
 
 const ProfileSchema = z.object({
@@ -22,6 +41,9 @@ const ProfileSchema = z.object({
   endpoint: z.string().min(1),
   subject: z.string().optional(),
   savedAt: z.string(),
+  refreshToken: z.string().min(1).optional(),
+  issuer: z.string().min(1).optional(),
+  clientId: z.string().min(1).optional(),
 });
 
 const SessionFileSchema = z.object({ profiles: z.record(z.string(), ProfileSchema) });
@@ -95,4 +117,49 @@ export function writeProfile(dir: string, name: string, profile: SessionProfile 
     rmSync(temporary, { force: true });
   }
   return path;
+}
+
+/** A lock older than this is left over from a process that died while holding it, milliseconds. */
+const STALE_LOCK_MS = 30_000;
+/** How long {@link withSessionLock} waits for another process's lock, milliseconds. */
+const LOCK_WAIT_MS = 15_000;
+
+/**
+ * Runs `task` while holding the session file's lock (`session.json.lock`, created exclusively with mode
+ * 0600), so two `jit` processes renewing the same profile at once do not both spend its refresh token:
+ * providers that rotate refresh tokens treat the second use as a replay and revoke the sign-in. A lock
+ * older than 30 s is taken over.
+ * @throws UsageError when another process holds the lock for more than 15 s.
+ */
+export async function withSessionLock<T>(dir: string, task: () => Promise<T>): Promise<T> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const lock = join(dir, `${SESSION_FILE}.lock`);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (;;) {
+    try {
+      closeSync(openSync(lock, "wx", 0o600));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {
+        continue;
+      }
+      if (age > STALE_LOCK_MS) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new UsageError(`${lock} is held by another jit process; try again, or delete it if none runs`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  try {
+    return await task();
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }

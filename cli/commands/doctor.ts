@@ -4,6 +4,7 @@ import { type CliContext, checkedEnvironmentToken } from "../context.js";
 import { CliError, EXIT } from "../errors.js";
 import { displayText, formatFriendlyDuration } from "../format.js";
 import { devIdpLogin } from "../http-client.js";
+import { freshProfileToken } from "../renewal.js";
 import { readProfile } from "../session.js";
 
 /** How long each probe of `jit doctor` may take, milliseconds. */
@@ -153,7 +154,7 @@ async function identityCheck(ctx: CliContext, jitApi: string): Promise<DoctorChe
           check: "identity",
           status: "fail",
           exitCode: EXIT.usage,
-          detail: `not logged in (${source.label}): \`jit login --user <name>\` for the local stack, \`jit login --token <id token>\`, or set JIT_ID_TOKEN`,
+          detail: `not logged in (${source.label}): \`jit login\` (browser sign-in), \`jit login --user <name>\` for the local stack, \`jit login --token <id token>\`, or set JIT_ID_TOKEN`,
         };
       }
       if (stored.endpoint !== jitApi) {
@@ -164,7 +165,7 @@ async function identityCheck(ctx: CliContext, jitApi: string): Promise<DoctorChe
           detail: `${source.label} logged in to ${stored.endpoint}, not ${jitApi}: \`jit login\` again or choose another --profile`,
         };
       }
-      token = stored.idToken;
+      token = await freshProfileToken(ctx.configDir, ctx.profile, stored, ctx.now());
     }
   } catch (err) {
     return failure("identity", err);

@@ -63,7 +63,8 @@ describe("jit (usage errors exit 2)", () => {
     const r = await jit(["list", "--endpoint", "http://127.0.0.1:4000"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      "error: not logged in: run `jit login --user <name>` against the local stack, `jit login --token <id token>`, or set JIT_ID_TOKEN\n",
+      "error: not logged in: run `jit login` (sign in in a browser), `jit login --user <name>` against the local stack, " +
+        "`jit login --token <id token>`, or set JIT_ID_TOKEN\n",
     );
   });
 
