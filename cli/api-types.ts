@@ -23,6 +23,8 @@ export const AccessRequestSchema = z.looseObject({
   durationSeconds: z.number().optional(),
   justification: z.string().optional(),
   ticket: z.string().optional(),
+  /** The earliest start asked for (`jit request --start`). */
+  startsAt: z.string().optional(),
   createdAt: z.string().optional(),
   approvalDeadline: z.string().optional(),
   approvals: z.array(ApprovalSchema).optional(),

@@ -25,6 +25,8 @@ export interface NewRequest {
   duration?: string;
   justification?: string;
   ticket?: string;
+  /** Earliest start of the grant window, ISO 8601 with a zone. */
+  startsAt?: string;
 }
 
 /** Settings of {@link JitApiClient}. */

@@ -91,6 +91,7 @@ export function requestDetails(r: AccessRequestView, nowMs: number): string {
     ["Justification", r.justification],
     ["Ticket", r.ticket],
     ["Created", formatTime(r.createdAt, nowMs)],
+    ["Starts", r.grantedAt === undefined ? formatTime(r.startsAt, nowMs) : undefined],
     ["Approve by", r.status === "PENDING" ? formatTime(r.approvalDeadline, nowMs) : undefined],
     ["Approvals", approvalsLine(r, approvals)],
     ["Granted", formatTime(r.grantedAt, nowMs)],

@@ -5,7 +5,9 @@ import { parseCliDuration } from "../duration.js";
 import { NotApprovedError, UsageError } from "../errors.js";
 import { displayText, formatFriendlyDuration } from "../format.js";
 import type { NewRequest } from "../http-client.js";
+import { requestErrorInCliTerms } from "../request-errors.js";
 import { startSpinner } from "../spinner.js";
+import { parseStartTime } from "../start-time.js";
 import { requestDetails } from "../views.js";
 import { waitForDecision } from "../wait.js";
 
@@ -24,6 +26,10 @@ export function registerRequestCommand(program: Command, context: (command: Comm
     )
     .option("--reason <text>", "justification, shown to approvers and recorded")
     .option("--ticket <ticket>", "change or incident ticket, e.g. INC-4211")
+    .option(
+      "--start <time>",
+      "start the grant later (at most 7 days ahead): 2026-01-31T09:00Z, 2026-01-31T09:00 or 09:00 (local time), +2h",
+    )
     .option("--wait", "wait until the request is approved, denied, cancelled or expires")
     .option("--timeout <duration>", "with --wait: give up after this long", DEFAULT_WAIT_TIMEOUT)
     .action(async (entitlement: string, opts: RequestOptions, command: Command) => {
@@ -36,9 +42,12 @@ export function registerRequestCommand(program: Command, context: (command: Comm
       if (opts.for !== undefined) body.duration = parseCliDuration(opts.for, "--for").iso;
       if (opts.reason !== undefined) body.justification = opts.reason;
       if (opts.ticket !== undefined) body.ticket = opts.ticket;
+      if (opts.start !== undefined) body.startsAt = parseStartTime(opts.start, Date.now());
 
       const client = ctx.client();
-      const created = await client.createRequest(body);
+      const created = await client.createRequest(body).catch(async (err: unknown) => {
+        throw await requestErrorInCliTerms(err, entitlement, () => client.listEntitlements());
+      });
       if (!opts.wait) {
         ctx.emit(() => `${headline(created)}\n${requestDetails(created, ctx.now())}`, created);
         return;
@@ -94,6 +103,7 @@ interface RequestOptions {
   for?: string;
   reason?: string;
   ticket?: string;
+  start?: string;
   wait?: boolean;
   timeout: string;
 }
@@ -109,8 +119,11 @@ function headline(r: AccessRequestView): string {
 function headlineText(r: AccessRequestView): string {
   switch (r.status) {
     case "PENDING":
-      return `Requested ${r.entitlement}: request ${r.requestId} is waiting for approval.`;
+      return `Requested ${r.entitlement}${r.startsAt ? ` from ${r.startsAt}` : ""}: request ${r.requestId} is waiting for approval.`;
     case "APPROVED":
+      if (r.grantedAt !== undefined && Date.parse(r.grantedAt) > Date.now()) {
+        return `Access to ${r.entitlement} granted from ${r.grantedAt}: get a token with \`jit token ${r.requestId}\` once it starts.`;
+      }
       return `Access to ${r.entitlement} granted: get a token with \`jit token ${r.requestId}\` or run a command with \`jit exec ${r.requestId} -- <command>\`.`;
     default:
       return `Request ${r.requestId} for ${r.entitlement} is ${r.status}.`;

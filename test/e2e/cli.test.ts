@@ -335,6 +335,96 @@ async function announcedRequestId(child: ChildProcess): Promise<string> {
   );
 }
 
+describe("jit request input in the CLI's terms", () => {
+  it("schedules a start with --start +1h: the grant begins then, and a token before it is refused", async () => {
+    const before = Date.now();
+    const r = await jit(["request", "orders-read", "--start", "+1h", "--as", "alice", "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const grant = JSON.parse(r.stdout) as Record<string, string>;
+    expect(grant.status).toBe("APPROVED");
+    const startsAt = Date.parse(grant.startsAt as string);
+    expect(startsAt).toBeGreaterThanOrEqual(before + 3_600_000 - 1_000);
+    expect(startsAt).toBeLessThanOrEqual(Date.now() + 3_600_000);
+    expect(grant.grantedAt).toBe(grant.startsAt);
+    const token = await jit(["token", grant.requestId as string, "--as", "alice"]);
+    expect(token.code).toBe(1);
+    expect(token.stderr).toContain("invalid_state");
+    const human = await jit(["request", "orders-read", "--start", "+2h", "--as", "alice"]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(
+      /^Access to orders-read granted from \S+Z: get a token with `jit token \S+` once it starts\./,
+    );
+  });
+
+  it("refuses a --start it cannot read, or in the past, with exit 2 before calling the API", async () => {
+    const unreadable = await jit(["request", "orders-read", "--start", "tomorrow", "--as", "alice"]);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain("error: --start takes a time: 2026-01-31T09:00Z (with a zone)");
+    const past = await jit(["request", "orders-read", "--start", "2020-01-01T00:00Z", "--as", "alice"]);
+    expect(past.code).toBe(2);
+    expect(past.stderr).toContain("error: --start 2020-01-01T00:00Z is in the past");
+  });
+
+  it("words the API's startsAt bound as --start", async () => {
+    const r = await jit(["request", "orders-read", "--start", "+8d", "--as", "alice"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("error: --start: must be at most 7 days ahead. (invalid_request, HTTP 400)\n");
+  });
+
+  it("says --reason is required for orders-admin, not the API's field name", async () => {
+    const r = await jit(["request", "orders-admin", "--ticket", "INC-1", "--as", "alice"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^error: --reason is required for orders-admin: give a reason with visible text/,
+    );
+    expect(r.stderr).not.toContain("justification");
+    const invisible = await jit([
+      "request",
+      "orders-admin",
+      "--ticket",
+      "INC-1",
+      "--reason",
+      "\u200b",
+      "--as",
+      "alice",
+    ]);
+    expect(invisible.stderr).toMatch(/^error: --reason is required for orders-admin/);
+  });
+
+  it("names --ticket when the ticket is missing or does not match the pattern", async () => {
+    const missing = await jit(["request", "orders-admin", "--reason", "fix", "--as", "alice"]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(
+      "error: --ticket is required for orders-admin: a ticket matching INC-[0-9]+ (invalid_request, HTTP 400)\n",
+    );
+    const wrong = await jit([
+      "request",
+      "orders-admin",
+      "--reason",
+      "fix",
+      "--ticket",
+      "JIRA-7",
+      "--as",
+      "alice",
+    ]);
+    expect(wrong.stderr).toBe(
+      'error: --ticket "JIRA-7" does not match INC-[0-9]+, the pattern orders-admin requires (invalid_request, HTTP 400)\n',
+    );
+  });
+
+  it("suggests the closest entitlement for a mistyped one", async () => {
+    const r = await jit(["request", "orders-admn", "--as", "alice"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: unknown entitlement "orders-admn"; did you mean orders-admin? (`jit entitlements` lists the ones you may request) (unknown_entitlement, HTTP 404)\n',
+    );
+    const unrelated = await jit(["request", "kubernetes-root", "--as", "alice"]);
+    expect(unrelated.stderr).not.toContain("did you mean");
+    expect(unrelated.stderr).toContain('unknown entitlement "kubernetes-root"');
+  });
+});
+
 describe("jit CLI errors", () => {
   it("exits 2 with commander's message for an unknown command", async () => {
     const r = await jit(["frobnicate"]);
