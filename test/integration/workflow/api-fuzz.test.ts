@@ -90,6 +90,7 @@ async function newWorld(): Promise<World> {
     "deny-request": h.handlers.deny,
     "cancel-request": h.handlers.cancel,
     "revoke-request": h.handlers.revoke,
+    "review-request": h.handlers.review,
     "issue-token": createIssueTokenHandler(tokenDeps, quiet),
     "well-known": createWellKnownHandler(
       { issuer: ISSUER, keys: new StaticKeySource([keyPair.verificationKey]) },
@@ -253,6 +254,7 @@ const FIELDS_BY_HANDLER: Partial<Record<HandlerName, (keyof typeof fieldValues)[
   "approve-request": ["comment"],
   "deny-request": ["reason"],
   "revoke-request": ["reason"],
+  "review-request": ["note"],
 };
 
 function structuredBody(handler: HandlerName): fc.Arbitrary<string> {
@@ -293,6 +295,7 @@ const VALID_BODIES: Partial<Record<HandlerName, fc.Arbitrary<Record<string, unkn
   "deny-request": fc.record({ reason: fc.constantFrom("no", "not now") }),
   "revoke-request": fc.record({ reason: fc.constant("done") }, { requiredKeys: [] }),
   "cancel-request": fc.constant({}),
+  "review-request": fc.record({ note: fc.constantFrom("checked with the on-call lead", "ok") }),
 };
 
 function body(handler: HandlerName): fc.Arbitrary<string | null> {
@@ -337,6 +340,8 @@ const listQuery = fc.constantFrom<Record<string, string>>(
   { mine: "", all: "" },
   { mine: "", limit: "2" },
   { pending: "", limit: "1" },
+  { active: "" },
+  { breakGlass: "", unreviewed: "" },
 );
 const query = fc.oneof(
   { weight: 2, arbitrary: fc.constant(null) },
