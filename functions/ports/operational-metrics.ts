@@ -1,3 +1,12 @@
+/** CloudWatch namespace of every jit-access metric, EMF and metric filters alike (docs/operations.md). */
+export const METRICS_NAMESPACE = "JitAccess";
+
+/**
+ * Value of the `service` dimension on every EMF metric. One fixed value for all Lambdas, so a metric means
+ * the same thing whichever Lambda emitted it and alarms can name it exactly.
+ */
+export const METRICS_SERVICE = "jit-access";
+
 /**
  * Names of the operational metrics the JIT API and the notification Lambdas emit (docs/operations.md).
  * Each is a count of one event. The JIT authorizer emits none: its decisions are counted from its log

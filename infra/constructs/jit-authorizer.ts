@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import { ENV } from "#functions/config/environment.js";
 import { ConfigurationError } from "#functions/domain/errors.js";
 import type { DeploymentPolicy } from "../policy-file.js";
+import { AuthorizerMetricFilters } from "./authorizer-metrics.js";
 import { JitFunction } from "./jit-function.js";
 import { TrustedKeys } from "./trusted-keys.js";
 
@@ -149,6 +150,8 @@ export class JitAuthorizer extends Construct {
       [ENV.audience]: props.audience,
       [ENV.revocationCacheSeconds]: String(this.budget.grantCacheSeconds),
     });
+    // Decisions, errors and init failures counted from its log lines (docs/operations.md).
+    new AuthorizerMetricFilters(this, "Metrics", { logGroup: this.fn.logGroup });
   }
 
   /**

@@ -9,6 +9,7 @@ import { ConsoleConfigFile } from "../constructs/console-config.js";
 import { ExpiryConsumer } from "../constructs/expiry-consumer.js";
 import type { OidcSettings } from "../constructs/identity.js";
 import { JitApi } from "../constructs/jit-api.js";
+import { JitMonitoring } from "../constructs/monitoring.js";
 import { Notifier } from "../constructs/notifier.js";
 import { acknowledgeBucketDeploymentHandler, acknowledgeNoWaf } from "../nag.js";
 import type { DeploymentPolicy } from "../policy-file.js";
@@ -64,6 +65,7 @@ export class JitAccessStatelessStack extends Stack {
   readonly api: JitApi;
   readonly expiry: ExpiryConsumer;
   readonly notifier: Notifier;
+  readonly monitoring: JitMonitoring;
 
   constructor(scope: Construct, id: string, props: JitAccessStatelessStackProps) {
     super(scope, id, props);
@@ -130,6 +132,20 @@ export class JitAccessStatelessStack extends Stack {
       logRetention,
       ...(props.consoleUrl === undefined ? {} : { consoleUrl: props.consoleUrl }),
       ...handlersDir,
+    });
+
+    this.monitoring = new JitMonitoring(this, "Monitoring", {
+      api: this.api.restApi,
+      channels: [...this.notifier.channels.keys()],
+      failureQueues: [
+        ...[...this.notifier.channels].map(([name, channel]) => ({
+          label: `channel ${name}`,
+          queue: channel.deadLetterQueue,
+          alarm: channel.alarm,
+        })),
+        { label: "audit publisher", queue: this.notifier.publisherFailures },
+        { label: "expiry consumer", queue: this.expiry.failures },
+      ],
     });
 
     new CfnOutput(this, "ApiUrl", { value: this.api.restApi.url, description: "JIT API base URL" });

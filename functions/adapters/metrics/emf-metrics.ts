@@ -1,14 +1,10 @@
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import type { MetricName, OperationalMetrics } from "../../ports/operational-metrics.js";
-
-/** CloudWatch namespace of every jit-access metric, EMF and metric filters alike. */
-export const METRICS_NAMESPACE = "JitAccess";
-
-/**
- * Value of the `service` dimension Powertools puts on every EMF metric. One fixed value for all Lambdas,
- * so a metric means the same thing whichever Lambda emitted it and alarms can name it exactly.
- */
-export const METRICS_SERVICE = "jit-access";
+import {
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  type MetricName,
+  type OperationalMetrics,
+} from "../../ports/operational-metrics.js";
 
 /**
  * {@link OperationalMetrics} as CloudWatch embedded metric format (EMF) lines, written by Powertools

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { METRICS_NAMESPACE, METRICS_SERVICE } from "#functions/adapters/metrics/emf-metrics.js";
-import { METRIC } from "#functions/ports/operational-metrics.js";
+import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from "#functions/ports/operational-metrics.js";
 import { captureEmf, countsOf } from "#test/helpers/emf.js";
 import { createWorkflowHarness, USERS, type WorkflowHarness } from "./workflow-harness.js";
 

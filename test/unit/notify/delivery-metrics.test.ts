@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { SQSEvent, SQSRecord } from "aws-lambda";
 import { describe, expect, it } from "vitest";
-import { EmfMetrics, METRICS_SERVICE } from "#functions/adapters/metrics/emf-metrics.js";
+import { EmfMetrics } from "#functions/adapters/metrics/emf-metrics.js";
 import { DeliveryError } from "#functions/domain/notifications/delivery-error.js";
 import type { IntegrationEventDetail } from "#functions/domain/notifications/integration-event.js";
 import { createDeliveryHandler } from "#functions/handlers/delivery-handler.js";
 import type { ChannelSender, NotificationLedger } from "#functions/ports/notifications.js";
-import { METRIC } from "#functions/ports/operational-metrics.js";
+import { METRIC, METRICS_SERVICE } from "#functions/ports/operational-metrics.js";
 import { ManualClock } from "#test/helpers/clock.js";
 import { captureEmf, countsOf } from "#test/helpers/emf.js";
 
