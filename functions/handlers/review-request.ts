@@ -6,6 +6,7 @@ import { createLogger } from "../adapters/logging/logger.js";
 import { workflowDepsFromEnvironment } from "../composition/workflow.js";
 import { MAX_TEXT_LENGTH } from "../domain/policy-evaluation.js";
 import { hasVisibleText } from "../domain/visible-text.js";
+import { METRIC } from "../ports/operational-metrics.js";
 import { toRequestView } from "../use-cases/request-view.js";
 import { reviewRequest } from "../use-cases/review-request.js";
 import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
@@ -41,6 +42,7 @@ export function createReviewRequestHandler(deps: WorkflowDeps, log: Logger = log
         statusCode: 200,
         body: toRequestView(request, deps.policy, deps.clock.nowMs()),
         outcome: "reviewed",
+        metric: METRIC.breakGlassReviewed,
       };
     },
   });

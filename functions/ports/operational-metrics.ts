@@ -19,6 +19,8 @@ export const METRIC = {
   requestAutoApproved: "RequestAutoApproved",
   /** A break-glass grant was taken (self-served, review required). */
   breakGlassGranted: "BreakGlassGranted",
+  /** An admin recorded the review of a break-glass grant. */
+  breakGlassReviewed: "BreakGlassReviewed",
   /** An approval was recorded; more approvers are needed. */
   approvalRecorded: "ApprovalRecorded",
   /** A request reached APPROVED through its approvers. */

@@ -38,6 +38,7 @@ const WORKFLOW_METRICS: readonly MetricName[] = [
   METRIC.requestCreated,
   METRIC.requestAutoApproved,
   METRIC.breakGlassGranted,
+  METRIC.breakGlassReviewed,
   METRIC.approvalRecorded,
   METRIC.requestApproved,
   METRIC.requestDenied,

@@ -5,6 +5,7 @@ import { type CfnElement, Stack } from "aws-cdk-lib";
 import { Match, Template } from "aws-cdk-lib/assertions";
 import { BUNDLING_STACKS } from "aws-cdk-lib/cx-api";
 import { AwsSolutionsChecks } from "cdk-nag";
+import type { NagPack } from "cdk-nag/lib/nag-pack.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from "#functions/ports/operational-metrics.js";
 import { PROJECT_ROOT } from "#infra/bundling.js";
@@ -18,7 +19,7 @@ let built: JitAccessApp;
 let stateless: Template;
 let statelessJson: TemplateJson;
 let demo: Template;
-let nagFindings: { ruleId: string; resource: string }[];
+let nagFindings: ReturnType<NagPack["validateScope"]>["violations"];
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), "jit-monitoring-"));
@@ -32,9 +33,7 @@ beforeAll(() => {
       },
     },
   });
-  nagFindings = new AwsSolutionsChecks(undefined, { verbose: true })
-    .validateScope(built.app)
-    .violations.map((v) => ({ ruleId: v.ruleId, resource: v.resource ?? "" }));
+  nagFindings = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(built.app).violations;
   const assembly = built.app.synth();
   statelessJson = assembly.getStackByName(built.stateless.stackName).template as TemplateJson;
   stateless = Template.fromJSON(statelessJson);

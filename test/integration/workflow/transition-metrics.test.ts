@@ -3,7 +3,7 @@ import { METRIC, METRICS_NAMESPACE, METRICS_SERVICE } from "#functions/ports/ope
 import { captureEmf, countsOf } from "#test/helpers/emf.js";
 import { createWorkflowHarness, USERS, type WorkflowHarness } from "./workflow-harness.js";
 
-const { alice, bob, carol, mallory } = USERS;
+const { alice, bob, carol, dave, mallory } = USERS;
 const service = { service: METRICS_SERVICE };
 
 let h: WorkflowHarness;
@@ -36,11 +36,15 @@ describe("workflow transition metrics (EMF)", () => {
     }
   });
 
-  it("counts a break-glass grant and an approval still short of the rule under their own names", async () => {
+  it("counts a break-glass grant and its review, and an approval still short of the rule, under their own names", async () => {
     const emf = await captureEmf(async () => {
-      expect(
-        (await h.createRequest(alice, { entitlement: "break-glass", justification: "INC-1 down" })).status,
-      ).toBe(201);
+      const breakGlass = await h.createRequest(alice, {
+        entitlement: "break-glass",
+        justification: "INC-1 down",
+      });
+      expect(breakGlass.status).toBe(201);
+      const review = await h.act("review", dave, breakGlass.body.requestId, { note: "checked with on-call" });
+      expect(review.status).toBe(200);
       const twoApprovers = await h.createRequest(alice, {
         entitlement: "db-admin",
         justification: "migration",
@@ -53,6 +57,7 @@ describe("workflow transition metrics (EMF)", () => {
     });
     expect(countsOf(emf).map((c) => c.name)).toEqual([
       METRIC.breakGlassGranted,
+      METRIC.breakGlassReviewed,
       METRIC.requestCreated,
       METRIC.approvalRecorded,
       METRIC.requestDenied,
