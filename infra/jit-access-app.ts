@@ -1,6 +1,7 @@
-import { App, type AppProps, Aws, Duration } from "aws-cdk-lib";
+import { App, type AppProps, Aws, Duration, Fn } from "aws-cdk-lib";
 import { originOf } from "#console/security-headers.js";
 import { ConfigurationError } from "#functions/domain/errors.js";
+import type { OidcSettings } from "./constructs/identity.js";
 import { addNagChecks } from "./nag.js";
 import { loadDeploymentPolicy } from "./policy-file.js";
 import { JitAccessConsoleStack } from "./stacks/console-stack.js";
@@ -29,6 +30,13 @@ export const CONTEXT = {
   consoleUrl: "jit-access:consoleUrl",
   /** Cognito Plus plan with threat protection (`true`/`false`). Default false. */
   threatProtection: "jit-access:threatProtection",
+  /**
+   * Prefix of the Cognito domain `https://{prefix}.auth.{region}.amazoncognito.com`, unique per region.
+   * Default `{stack prefix, lowercased}-{account id}`.
+   */
+  cognitoDomainPrefix: "jit-access:cognitoDomainPrefix",
+  /** Port of the CLI's loopback redirect registered at Cognito (`jit login --port`). Default 8400. */
+  cliCallbackPort: "jit-access:cliCallbackPort",
 } as const;
 
 /** CDK feature flag choosing weak (SSM) or strong (export) cross-stack references. */
@@ -83,9 +91,13 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
   const handlersDir = options.handlersDir === undefined ? {} : { handlersDir: options.handlersDir };
   const threatProtection = booleanContext(app, CONTEXT.threatProtection);
 
+  const cliCallbackPort = integerContext(app, CONTEXT.cliCallbackPort);
   const stateful = new JitAccessStatefulStack(app, `${prefix}Stateful`, {
     description: "jit-access stateful resources: Requests and Audit tables, signing key, identity provider",
     policy,
+    cognitoDomainPrefix:
+      stringContext(app, CONTEXT.cognitoDomainPrefix) ??
+      Fn.join("-", [prefix.toLowerCase().replace(/[^a-z0-9-]/g, ""), Aws.ACCOUNT_ID]),
     signingKeyGeneration: integerContext(app, CONTEXT.signingKeyGeneration) ?? 1,
     ...(threatProtection === undefined ? {} : { threatProtection }),
   });
@@ -98,6 +110,7 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
       );
     }
   }
+  const consoleUrlContext = stringContext(app, CONTEXT.consoleUrl);
   const domainName = stringContext(app, CONTEXT.domainName);
   const certificateArn = stringContext(app, CONTEXT.certificateArn);
   if ((domainName === undefined) !== (certificateArn === undefined)) {
@@ -106,21 +119,45 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
     );
   }
 
-  // The console's stack comes before the stateless one, which refers to it (CORS origin, config.json).
-  // Its CSP names the identity provider and the JIT API: the API's exact origin with a custom domain;
-  // otherwise API Gateway's domain in this region, since the API's id is only known after the stateless
-  // stack, which must deploy after this one.
+  // The console's stack comes before the stateless one, which refers to it (CORS origin, client ids,
+  // config.json). With Cognito it holds the two app clients, next to the distribution they redirect to,
+  // and refers to the stateful stack's user pool and domain. Its CSP names the identity provider (the
+  // issuer for discovery and keys; Cognito's domain for the token endpoint) and the JIT API: the API's exact
+  // origin with a custom domain; otherwise API Gateway's domain in this region, since the API's id is only
+  // known after the stateless stack, which must deploy after this one.
+  const identity = stateful.identity;
+  const hostedDomain = identity.userPoolDomain?.baseUrl();
   const consoleStack = new JitAccessConsoleStack(app, `${prefix}Console`, {
-    description: "jit-access web console: S3 + CloudFront with strict security headers",
+    description: "jit-access web console: S3 + CloudFront with strict security headers, sign-in app clients",
     connectSources: [
-      policy.policy.identity.issuer === undefined
-        ? `https://cognito-idp.${Aws.REGION}.${Aws.URL_SUFFIX}`
-        : originOf(policy.policy.identity.issuer),
+      ...(identity.userPool === undefined
+        ? [originOf(identity.issuer)]
+        : [`https://cognito-idp.${Aws.REGION}.${Aws.URL_SUFFIX}`, hostedDomain as string]),
       domainName === undefined
         ? `https://*.execute-api.${Aws.REGION}.${Aws.URL_SUFFIX}`
         : `https://${domainName}`,
     ],
+    ...(identity.userPool === undefined
+      ? {}
+      : {
+          signIn: {
+            userPool: identity.userPool,
+            ...(cliCallbackPort === undefined ? {} : { cliCallbackPort }),
+            ...(consoleUrlContext === undefined ? {} : { extraConsoleOrigin: consoleUrlContext }),
+          },
+        }),
   });
+  const clients = consoleStack.signInClients;
+  const clientIds = identity.externalClientIds ?? {
+    console: clients?.consoleClient.userPoolClientId as string,
+    cli: clients?.cliClient.userPoolClientId as string,
+  };
+  const oidc: OidcSettings = {
+    issuer: identity.issuer,
+    clientIds: [clientIds.console, clientIds.cli],
+    groupsClaim: identity.groupsClaim,
+    ...(identity.jwksUri === undefined ? {} : { jwksUri: identity.jwksUri }),
+  };
 
   const stateless = new JitAccessStatelessStack(app, `${prefix}Stateless`, {
     description: "jit-access stateless resources: JIT API, Lambdas, expiry consumer",
@@ -130,20 +167,29 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
     notificationsTable: stateful.notificationsTable,
     signingKeyArn: stateful.signingKey.keyArn,
     previousKeyArns,
-    identity: stateful.identity.oidc,
+    identity: oidc,
+    cliLogin: {
+      clientId: clientIds.cli,
+      ...(identity.userPool !== undefined && cliCallbackPort !== undefined ? { port: cliCallbackPort } : {}),
+    },
     console: {
       origin: consoleStack.url,
       bucketArnExportName: consoleStack.bucketArnExportName,
       distribution: consoleStack.hosting.distribution,
-      // The console's client id: listed first (identity.consoleClientId, or the user pool's app client).
-      clientId: stateful.identity.oidc.clientIds[0] as string,
+      clientId: clientIds.console,
+      ...(hostedDomain === undefined
+        ? {}
+        : {
+            authorizationEndpoint: `${hostedDomain}/oauth2/authorize`,
+            tokenEndpoint: `${hostedDomain}/oauth2/token`,
+          }),
     },
     ...(domainName !== undefined && certificateArn !== undefined
       ? { domain: { domainName, certificateArn } }
       : {}),
     ...handlersDir,
     // Notification links point at the deployed console unless another console URL is given.
-    consoleUrl: stringContext(app, CONTEXT.consoleUrl) ?? consoleStack.url,
+    consoleUrl: consoleUrlContext ?? consoleStack.url,
   });
 
   let demo: DemoOrdersStack | undefined;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Aws, Duration, Fn, RemovalPolicy, Validations } from "aws-cdk-lib";
+import { Aws, Duration, Fn, RemovalPolicy, Token, Validations } from "aws-cdk-lib";
 import * as cognito from "aws-cdk-lib/aws-cognito";
 import { Construct } from "constructs";
 import { ConfigurationError } from "#functions/domain/errors.js";
@@ -29,6 +29,11 @@ export interface JitIdentityProps {
    * @default false (Essentials plan)
    */
   readonly threatProtection?: boolean;
+  /**
+   * Prefix of the Cognito domain `https://{prefix}.auth.{region}.amazoncognito.com` (unique per region).
+   * Unused with an external issuer.
+   */
+  readonly domainPrefix: string;
 }
 
 /** Cognito group names: 1-128 characters, no whitespace or control characters. */
@@ -46,22 +51,40 @@ export function policyGroups(policy: Policy): string[] {
   return [...groups].sort();
 }
 
+/** Client ids of an external provider's console and CLI apps (the policy's `identity`). */
+export interface SignInClientIds {
+  readonly console: string;
+  readonly cli: string;
+}
+
+/** Cognito domain prefixes: lowercase letters, digits and hyphens, not starting or ending with one. */
+const DOMAIN_PREFIX = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
 /**
  * The identity provider of the JIT API. By default a Cognito user pool (administrator-created users only,
- * strong passwords, TOTP MFA required, deletion protection, retained), with one group per group the policy
- * names and a public app client (no secret, SRP sign-in). When the policy's `identity` section names an
- * external OIDC `issuer` (with its `audience`), nothing is created and that issuer is used instead.
+ * strong passwords, TOTP MFA required, deletion protection, retained) with one group per group the policy
+ * names and a Cognito domain for its hosted sign-in pages; the app clients live in the console's stack
+ * (infra/constructs/sign-in-clients.ts). When the policy's `identity` names an external OIDC `issuer`
+ * (with its two client ids), nothing is created and that issuer is used instead.
  */
 export class JitIdentity extends Construct {
-  readonly oidc: OidcSettings;
+  /** `iss` of accepted identity tokens. */
+  readonly issuer: string;
+  readonly groupsClaim: string;
+  /** The policy's `identity.jwksUri`, overriding discovery. */
+  readonly jwksUri: string | undefined;
+  /** The external provider's client ids; `undefined` with Cognito (its clients are made elsewhere). */
+  readonly externalClientIds: SignInClientIds | undefined;
   /** The Cognito user pool, when one is created. */
   readonly userPool: cognito.UserPool | undefined;
-  /** The Cognito app client whose id is the identity tokens' audience, when a pool is created. */
-  readonly userPoolClient: cognito.UserPoolClient | undefined;
+  /** Its domain (hosted sign-in, `/oauth2/authorize`, `/oauth2/token`), when a pool is created. */
+  readonly userPoolDomain: cognito.UserPoolDomain | undefined;
 
   constructor(scope: Construct, id: string, props: JitIdentityProps) {
     super(scope, id);
     const { identity } = props.policy;
+    this.groupsClaim = identity.groupsClaim;
+    this.jwksUri = identity.jwksUri;
     if (identity.issuer !== undefined) {
       // The policy schema requires both client ids with an issuer; checked again so the types follow.
       if (identity.consoleClientId === undefined || identity.cliClientId === undefined) {
@@ -70,16 +93,13 @@ export class JitIdentity extends Construct {
             "are required when identity.issuer names an external OIDC provider",
         );
       }
-      this.oidc = {
-        issuer: identity.issuer,
-        clientIds: [identity.consoleClientId, identity.cliClientId],
-        groupsClaim: identity.groupsClaim,
-        ...(identity.jwksUri === undefined ? {} : { jwksUri: identity.jwksUri }),
-      };
+      this.issuer = identity.issuer;
+      this.externalClientIds = { console: identity.consoleClientId, cli: identity.cliClientId };
       this.userPool = undefined;
-      this.userPoolClient = undefined;
+      this.userPoolDomain = undefined;
       return;
     }
+    this.externalClientIds = undefined;
 
     const groups = policyGroups(props.policy);
     for (const group of groups) {
@@ -89,6 +109,15 @@ export class JitIdentity extends Construct {
             "name (1-128 characters, no spaces); rename it or use an external OIDC provider (identity.issuer)",
         );
       }
+    }
+    if (
+      !Token.isUnresolved(props.domainPrefix) &&
+      (!DOMAIN_PREFIX.test(props.domainPrefix) || /aws|amazon|cognito/.test(props.domainPrefix))
+    ) {
+      throw new ConfigurationError(
+        `Cognito domain prefix "${props.domainPrefix}": use 1-63 lowercase letters, digits and hyphens (not at ` +
+          'either end), without "aws", "amazon" or "cognito"',
+      );
     }
 
     const threatProtection = props.threatProtection === true;
@@ -131,24 +160,17 @@ export class JitIdentity extends Construct {
         description: "jit-access group named in the policy file",
       });
     }
-    const client = pool.addClient("CliClient", {
-      generateSecret: false,
-      authFlows: { userSrp: true },
-      preventUserExistenceErrors: true,
-      enableTokenRevocation: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.hours(12),
-    });
-
+    this.userPoolDomain = pool.addDomain("Domain", { cognitoDomain: { domainPrefix: props.domainPrefix } });
     this.userPool = pool;
-    this.userPoolClient = client;
-    this.oidc = {
-      // Cognito's `iss`: https://cognito-idp.<region>.amazonaws.com/<pool id> (the ProviderURL attribute
-      // has no scheme, so the URL is built here).
-      issuer: Fn.join("", ["https://cognito-idp.", Aws.REGION, ".", Aws.URL_SUFFIX, "/", pool.userPoolId]),
-      clientIds: [client.userPoolClientId],
-      groupsClaim: identity.groupsClaim,
-    };
+    // Cognito's `iss`: https://cognito-idp.<region>.amazonaws.com/<pool id> (the ProviderURL attribute
+    // has no scheme, so the URL is built here).
+    this.issuer = Fn.join("", [
+      "https://cognito-idp.",
+      Aws.REGION,
+      ".",
+      Aws.URL_SUFFIX,
+      "/",
+      pool.userPoolId,
+    ]);
   }
 }

@@ -25,6 +25,8 @@ export interface JitAccessStatefulStackProps extends StackProps {
   readonly signingKeyAlias?: string;
   /** Cognito threat protection (Plus plan); see {@link JitIdentity}. @default false */
   readonly threatProtection?: boolean;
+  /** Prefix of the Cognito domain (see {@link JitIdentity}). */
+  readonly cognitoDomainPrefix: string;
 }
 
 /**
@@ -68,6 +70,7 @@ export class JitAccessStatefulStack extends Stack {
     this.identity = new JitIdentity(this, "Identity", {
       policy: props.policy.policy,
       policySource: props.policy.sourcePath,
+      domainPrefix: props.cognitoDomainPrefix,
       ...(props.threatProtection === undefined ? {} : { threatProtection: props.threatProtection }),
     });
 
@@ -78,10 +81,13 @@ export class JitAccessStatefulStack extends Stack {
       description: "Current token signing key; list it in previousKeyArns when you rotate to a new one",
     });
     new CfnOutput(this, "SigningKeyAliasName", { value: this.signingKeyAlias.aliasName });
-    new CfnOutput(this, "OidcIssuer", { value: this.identity.oidc.issuer });
-    if (this.identity.userPool !== undefined && this.identity.userPoolClient !== undefined) {
+    new CfnOutput(this, "OidcIssuer", { value: this.identity.issuer });
+    if (this.identity.userPool !== undefined && this.identity.userPoolDomain !== undefined) {
       new CfnOutput(this, "UserPoolId", { value: this.identity.userPool.userPoolId });
-      new CfnOutput(this, "UserPoolClientId", { value: this.identity.userPoolClient.userPoolClientId });
+      new CfnOutput(this, "UserPoolDomainUrl", {
+        value: this.identity.userPoolDomain.baseUrl(),
+        description: "Cognito's hosted sign-in (authorization and token endpoints)",
+      });
     }
   }
 }

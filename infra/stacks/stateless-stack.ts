@@ -24,6 +24,8 @@ export interface JitAccessStatelessStackProps extends StackProps {
   /** Retired signing keys still published and trusted (rotation). @default none */
   readonly previousKeyArns?: readonly string[];
   readonly identity: OidcSettings;
+  /** The CLI's client id (and, with Cognito, a non-default redirect port), for the `CliLoginCommand` output. */
+  readonly cliLogin?: { readonly clientId: string; readonly port?: number };
   /** Custom domain of the JIT API; the issuer becomes `https://<domainName>`. */
   readonly domain?: { readonly domainName: string; readonly certificateArn: string };
   /** @default "v1" */
@@ -149,6 +151,20 @@ export class JitAccessStatelessStack extends Stack {
     });
 
     new CfnOutput(this, "ApiUrl", { value: this.api.restApi.url, description: "JIT API base URL" });
+    if (props.cliLogin !== undefined) {
+      new CfnOutput(this, "CliLoginCommand", {
+        value: Fn.join(" ", [
+          "jit login --endpoint",
+          this.api.issuer,
+          "--issuer",
+          props.identity.issuer,
+          "--client-id",
+          props.cliLogin.clientId,
+          ...(props.cliLogin.port === undefined ? [] : ["--port", String(props.cliLogin.port)]),
+        ]),
+        description: "Signs the jit CLI in at the identity provider (browser, authorization code + PKCE)",
+      });
+    }
     new CfnOutput(this, "Issuer", { value: this.api.issuer, description: "iss of the access tokens" });
     new CfnOutput(this, "JwksUrl", { value: this.api.jwksUrl });
     new CfnOutput(this, "PublishedKeyArns", {

@@ -162,13 +162,15 @@ describe("stateful stack", () => {
     });
   });
 
-  it("creates a Cognito user pool with MFA, a public client and one group per policy group", () => {
+  it("creates a Cognito user pool with MFA, a domain and one group per policy group (its clients live with the console)", () => {
     template.stateful.hasResourceProperties("AWS::Cognito::UserPool", {
       MfaConfiguration: "ON",
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       DeletionProtection: "ACTIVE",
     });
-    template.stateful.hasResourceProperties("AWS::Cognito::UserPoolClient", { GenerateSecret: false });
+    template.stateful.resourceCountIs("AWS::Cognito::UserPoolDomain", 1);
+    template.stateful.resourceCountIs("AWS::Cognito::UserPoolClient", 0);
+    template.console.resourceCountIs("AWS::Cognito::UserPoolClient", 2);
     const groups = Object.values(template.stateful.findResources("AWS::Cognito::UserPoolGroup")).map(
       (g) => g.Properties.GroupName,
     );
@@ -177,7 +179,7 @@ describe("stateful stack", () => {
     expect(groups).toEqual(expect.arrayContaining(["engineers", "sre", "payments-approvers", "jit-admins"]));
   });
 
-  it("outputs the table names, key ARN, user pool and client ids", () => {
+  it("outputs the table names, key ARN, user pool and its domain", () => {
     const outputs = Object.keys(json.stateful.Outputs ?? {});
     expect(outputs).toEqual(
       expect.arrayContaining([
@@ -185,7 +187,7 @@ describe("stateful stack", () => {
         "AuditTableName",
         "SigningKeyArn",
         "UserPoolId",
-        "UserPoolClientId",
+        "UserPoolDomainUrl",
         "OidcIssuer",
       ]),
     );
@@ -914,8 +916,10 @@ describe("web console", () => {
       const env = envOf(stack, fn);
       if (ENV.consoleOrigin in env) expect(isConsoleOrigin(env[ENV.consoleOrigin]), handler).toBe(true);
     }
-    // The console stack refers to no other stack: the stateless stack depends on it, not the reverse.
-    expect(JSON.stringify(json.console)).not.toContain("Fn::ImportValue");
+    // The console stack refers only to the stateful stack (the user pool, for its app clients): the
+    // stateless stack depends on it, not the reverse.
+    const imports = JSON.stringify(json.console).match(/"Fn::ImportValue":"[^":]*:/g) ?? [];
+    expect(new Set(imports)).toEqual(new Set([`"Fn::ImportValue":"${built.stateful.stackName}:`]));
     expect(built.stateless.dependencies).toContain(built.console);
   });
 

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, Stack } from "aws-cdk-lib";
+import { Template } from "aws-cdk-lib/assertions";
 import { CfnUserPool } from "aws-cdk-lib/aws-cognito";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PROJECT_ROOT } from "#infra/bundling.js";
@@ -115,14 +116,14 @@ describe("identity provider", () => {
     const identity = new JitIdentity(stack, "Identity", {
       policy: loadDeploymentPolicy(policyFile("external.yaml", external)).policy,
       policySource: "external.yaml",
+      domainPrefix: "jit-test",
     });
-    expect(identity.oidc).toEqual({
-      issuer: "https://login.example.com/realm",
-      clientIds: ["jit-console-app", "jit-cli-app"],
-      groupsClaim: "groups",
-      jwksUri: "https://login.example.com/realm/keys",
-    });
+    expect(identity.issuer).toBe("https://login.example.com/realm");
+    expect(identity.externalClientIds).toEqual({ console: "jit-console-app", cli: "jit-cli-app" });
+    expect(identity.groupsClaim).toBe("groups");
+    expect(identity.jwksUri).toBe("https://login.example.com/realm/keys");
     expect(identity.userPool).toBeUndefined();
+    expect(identity.userPoolDomain).toBeUndefined();
     expect(stack.node.findAll().filter((c) => c instanceof CfnUserPool)).toEqual([]);
   });
 
@@ -179,25 +180,51 @@ describe("identity provider", () => {
     const stack = new Stack(new App(), "Identity");
     expect(
       () =>
-        new JitIdentity(stack, "Identity", { policy: loadDeploymentPolicy(path).policy, policySource: path }),
+        new JitIdentity(stack, "Identity", {
+          policy: loadDeploymentPolicy(path).policy,
+          policySource: path,
+          domainPrefix: "jit-test",
+        }),
     ).toThrow(/group "site reliability" cannot be a Cognito group name/);
   });
 
-  it("uses the Cognito issuer URL of the created pool and its client as audience", () => {
+  it("uses the Cognito issuer URL of the created pool, with a domain of the given prefix and no app client", () => {
     const stack = new Stack(new App(), "Identity");
     const identity = new JitIdentity(stack, "Identity", {
       policy: loadDeploymentPolicy(policyFile("cognito.yaml", EXAMPLE)).policy,
       policySource: "cognito.yaml",
+      domainPrefix: "jit-test",
     });
     const pool = stack.getLogicalId(identity.userPool?.node.defaultChild as never);
-    const client = stack.getLogicalId(identity.userPoolClient?.node.defaultChild as never);
-    expect(stack.resolve(identity.oidc.issuer)).toEqual({
+    expect(stack.resolve(identity.issuer)).toEqual({
       "Fn::Join": [
         "",
         ["https://cognito-idp.", { Ref: "AWS::Region" }, ".", { Ref: "AWS::URLSuffix" }, "/", { Ref: pool }],
       ],
     });
-    expect(identity.oidc.clientIds.map((id) => stack.resolve(id))).toEqual([{ Ref: client }]);
-    expect(identity.oidc.groupsClaim).toBe("cognito:groups");
+    expect(identity.externalClientIds).toBeUndefined();
+    expect(identity.groupsClaim).toBe("cognito:groups");
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties("AWS::Cognito::UserPoolDomain", {
+      Domain: "jit-test",
+      UserPoolId: { Ref: pool },
+    });
+    // The app clients live with the console (infra/constructs/sign-in-clients.ts), not here.
+    template.resourceCountIs("AWS::Cognito::UserPoolClient", 0);
+  });
+
+  it("refuses a Cognito domain prefix Cognito would refuse", () => {
+    for (const domainPrefix of ["Jit", "-jit", "my-aws-jit", "jit_access"]) {
+      const stack = new Stack(new App(), "Identity");
+      expect(
+        () =>
+          new JitIdentity(stack, "Identity", {
+            policy: loadDeploymentPolicy(policyFile("cognito.yaml", EXAMPLE)).policy,
+            policySource: "cognito.yaml",
+            domainPrefix,
+          }),
+        domainPrefix,
+      ).toThrow(`Cognito domain prefix "${domainPrefix}"`);
+    }
   });
 });
