@@ -91,6 +91,20 @@ describe("web console in Chromium", () => {
     expect(storage.session).toEqual(["jit-console.session"]);
   });
 
+  it("describes each entitlement's approval rule in the API's words, per-group quorums included", async () => {
+    const option = alicePage.locator("label.choice", { hasText: "payments-bulk-refund" });
+    const text = await option.locator(".choice-meta").textContent();
+    expect(text).toContain(
+      "Needs 1 approver from sre and 1 approver from payments-approvers (one step per person; never the requester)",
+    );
+    expect(text).not.toMatch(/2 approvals from sre or payments-approvers/);
+    const admin = await alicePage
+      .locator("label.choice", { hasText: "orders-admin" })
+      .locator(".choice-meta")
+      .textContent();
+    expect(admin).toContain("Needs 1 approver from sre (never the requester)");
+  });
+
   it("shows the API's message next to the ticket field for a ticket that does not match", async () => {
     const page = alicePage;
     await page.getByRole("radio", { name: /orders-admin/ }).check();

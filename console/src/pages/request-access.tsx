@@ -8,10 +8,14 @@ import { navigate } from "../router";
 /** Presets offered for the duration, seconds; only those within the entitlement's maximum are shown. */
 const PRESETS = [900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400];
 
+/**
+ * The approval rule in words: the API's own `approvalRule` (functions/domain/approval-rule.ts), so a
+ * per-group quorum reads "1 approver from sre and 1 approver from payments-approvers", as the CLI shows it.
+ */
 function rule(e: EntitlementView): string {
   if (e.breakGlass) return "Break-glass: granted at once, announced and reviewed afterwards";
   if (e.autoApprove) return "Approved automatically";
-  return `Needs ${e.minApprovals} approval${e.minApprovals === 1 ? "" : "s"} from ${e.approverGroups.join(" or ")}`;
+  return `Needs ${e.approvalRule}`;
 }
 
 function durationChoices(e: EntitlementView): number[] {
