@@ -15,6 +15,11 @@ export const ApprovalSchema = z.looseObject({
 /** An access request (functions/domain/access-request.ts), with its effective status. */
 export const AccessRequestSchema = z.looseObject({
   requestId: z.string(),
+  /** `extension` for a request to extend the grant `extends`. */
+  kind: z.string().optional(),
+  extends: z.string().optional(),
+  /** An approved extension: the grant's `expiresAt` after it. */
+  extendedTo: z.string().optional(),
   requester: z.string(),
   entitlement: z.string(),
   status: z.string(),
@@ -42,6 +47,11 @@ export const AccessRequestSchema = z.looseObject({
   revokedAt: z.string().optional(),
   revokedBy: z.string().optional(),
   revokeReason: z.string().optional(),
+  /** Break-glass grants: true until an admin has reviewed the use. */
+  reviewRequired: z.boolean().optional(),
+  reviewedAt: z.string().optional(),
+  reviewedBy: z.string().optional(),
+  reviewNote: z.string().optional(),
   /** `POST /requests` only: true when the asked duration was shortened to the entitlement's maxDuration. */
   clamped: z.boolean().optional(),
   requestedDurationSeconds: z.number().optional(),

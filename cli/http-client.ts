@@ -67,11 +67,14 @@ export class JitApiClient {
   }
 
   /**
-   * `GET /requests?mine` (own live requests), `GET /requests?mine&all` (own, finished ones too) or
-   * `GET /requests?pending` (requests the caller may approve now).
+   * `GET /requests?mine` (own live requests), `GET /requests?mine&all` (own, finished ones too),
+   * `GET /requests?pending` (requests the caller may approve now), `GET /requests?active` (live grants the
+   * caller oversees) or `GET /requests?breakGlass&unreviewed` (break-glass grants awaiting review).
    */
-  async listRequests(which: "mine" | "all" | "pending"): Promise<AccessRequestView[]> {
-    const query = which === "all" ? "mine&all" : which;
+  async listRequests(
+    which: "mine" | "all" | "pending" | "active" | "unreviewed",
+  ): Promise<AccessRequestView[]> {
+    const query = which === "all" ? "mine&all" : which === "unreviewed" ? "breakGlass&unreviewed" : which;
     return listOf(
       await this.#call("GET", `/requests?${query}`),
       AccessRequestSchema,
@@ -98,7 +101,7 @@ export class JitApiClient {
   /** `POST /requests/{id}/{action}` with an optional body → the request after the transition. */
   async transition(
     id: string,
-    action: "approve" | "deny" | "cancel" | "revoke",
+    action: "approve" | "deny" | "cancel" | "revoke" | "review" | "extend",
     body?: Record<string, string>,
   ): Promise<AccessRequestView> {
     return one(

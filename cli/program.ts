@@ -9,7 +9,7 @@ import { registerLoginCommands } from "./commands/login.js";
 import { registerRequestCommand } from "./commands/request.js";
 import { registerShowCommand } from "./commands/show.js";
 import { registerTokenCommand } from "./commands/token.js";
-import { registerTransitionCommands } from "./commands/transitions.js";
+import { registerGrantCommands, registerTransitionCommands } from "./commands/transitions.js";
 import { CliContext, type Output } from "./context.js";
 import { ApiError, CliError, EXIT } from "./errors.js";
 import { displayText } from "./format.js";
@@ -51,6 +51,7 @@ export function buildProgram(
   registerListCommand(program, context);
   registerShowCommand(program, context);
   registerTransitionCommands(program, context);
+  registerGrantCommands(program, context);
   registerTokenCommand(program, context);
   registerExecCommand(program, context);
   registerDoctorCommand(program, context);

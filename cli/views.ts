@@ -56,7 +56,11 @@ export function requestsTable(
   return formatTable(
     [
       { header: "id", value: (r: AccessRequestView) => r.requestId },
-      { header: "entitlement", value: (r) => r.entitlement },
+      {
+        header: "entitlement",
+        value: (r) =>
+          r.kind === "extension" ? `${r.entitlement} (extends ${r.extends ?? "?"})` : r.entitlement,
+      },
       { header: "requester", value: (r) => r.requester },
       { header: "status", value: (r) => r.status },
       {
@@ -81,13 +85,17 @@ export function requestDetails(r: AccessRequestView, nowMs: number): string {
   );
   return formatKeyValues([
     ["Request", r.requestId],
+    ["Extends", r.kind === "extension" ? r.extends : undefined],
     ["Entitlement", r.entitlement],
     [
       "Status",
-      `${r.status}${r.breakGlass ? " (break-glass)" : ""}${r.autoApproved ? " (auto-approved)" : ""}`,
+      `${r.status}${r.breakGlass ? (r.reviewRequired === false ? " (break-glass, reviewed)" : " (break-glass, review required)") : ""}${r.autoApproved ? " (auto-approved)" : ""}`,
     ],
     ["Requester", r.requester],
-    ["Duration", r.durationSeconds === undefined ? undefined : formatFriendlyDuration(r.durationSeconds)],
+    [
+      r.kind === "extension" ? "Adds" : "Duration",
+      r.durationSeconds === undefined ? undefined : formatFriendlyDuration(r.durationSeconds),
+    ],
     ["Justification", r.justification],
     ["Ticket", r.ticket],
     ["Created", formatTime(r.createdAt, nowMs)],
@@ -102,6 +110,10 @@ export function requestDetails(r: AccessRequestView, nowMs: number): string {
     ["Revoked", formatTime(r.revokedAt, nowMs)],
     ["Revoked by", r.revokedBy],
     ["Revoke reason", r.revokeReason],
+    ["Extended to", formatTime(r.extendedTo, nowMs)],
+    ["Reviewed", formatTime(r.reviewedAt, nowMs)],
+    ["Reviewed by", r.reviewedBy],
+    ["Review note", r.reviewNote],
   ]);
 }
 

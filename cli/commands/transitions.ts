@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import type { AccessRequestView } from "../api-types.js";
 import type { CliContext } from "../context.js";
-import { displayText } from "../format.js";
+import { parseCliDuration } from "../duration.js";
+import { displayText, formatTime } from "../format.js";
 import { requestDetails } from "../views.js";
 
 /** Registers `jit approve`, `jit deny`, `jit cancel` and `jit revoke` (POST /requests/{id}/<action>). */
@@ -58,6 +59,40 @@ export function registerTransitionCommands(
       const body: Record<string, string> = opts.reason === undefined ? {} : { reason: opts.reason };
       const request = await ctx.client().transition(id, "revoke", body);
       report(ctx, `Revoked: the request is ${request.status}.`, request);
+    });
+}
+
+/** Registers `jit extend` and `jit review`. */
+export function registerGrantCommands(program: Command, context: (command: Command) => CliContext): void {
+  program
+    .command("extend")
+    .description(
+      "ask for more time on your active grant (approved like the request was, or at once where the policy allows)",
+    )
+    .argument("<id>", "the grant's request id")
+    .requiredOption("--for <duration>", "how much longer: ISO 8601 (PT30M) or friendly (30m, 1h)")
+    .option("--reason <text>", "why (required where the entitlement requires a justification)")
+    .action(async (id: string, opts: { for: string; reason?: string }, command: Command) => {
+      const ctx = context(command);
+      const body: Record<string, string> = { duration: parseCliDuration(opts.for, "--for").iso };
+      if (opts.reason !== undefined) body.justification = opts.reason;
+      const extension = await ctx.client().transition(id, "extend", body);
+      const headline =
+        extension.status === "APPROVED"
+          ? `Extended: grant ${id} now expires ${formatTime(extension.extendedTo, ctx.now()) ?? "later"}.`
+          : `Extension requested: ${extension.requestId} is ${extension.status}; an approver must approve it.`;
+      report(ctx, headline, extension);
+    });
+
+  program
+    .command("review")
+    .description("record your review of a break-glass grant (admins; once per grant)")
+    .argument("<id>", "the break-glass grant's request id")
+    .requiredOption("--note <text>", "what the review found (recorded in the audit trail)")
+    .action(async (id: string, opts: { note: string }, command: Command) => {
+      const ctx = context(command);
+      const request = await ctx.client().transition(id, "review", { note: opts.note });
+      report(ctx, `Reviewed: break-glass grant ${id} is marked reviewed.`, request);
     });
 }
 

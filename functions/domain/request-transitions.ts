@@ -5,7 +5,7 @@
  * concurrent change makes the write fail instead of producing a double transition.
  */
 
-import { type AccessRequest, type Approval, effectiveStatus } from "./access-request.js";
+import { type AccessRequest, type Approval, effectiveStatus, isExtension } from "./access-request.js";
 import { approvalProgress, approverGroupsHeld } from "./approval-rule.js";
 import { type AuditAction, type AuditEvent, auditEventId } from "./audit-event.js";
 import { ConflictError, ExpiredError, ForbiddenError } from "./errors.js";
@@ -75,7 +75,11 @@ function assertPending(request: AccessRequest, nowMs: number, action: string): v
   }
 }
 
-function transition(
+/**
+ * Builds one transition of `before` at `nowMs`: `changes` applied, version + 1, `updatedAt`, and its one
+ * audit event `action` by `actor`. Fields set to `undefined` in `changes` are removed.
+ */
+export function transition(
   before: AccessRequest,
   nowMs: number,
   changes: Partial<AccessRequest>,
@@ -172,6 +176,19 @@ export function approveRequest(args: {
       details,
     );
   }
+  if (isExtension(request)) {
+    // An extension opens no window of its own: its approval moves its grant's `expiresAt`, in the same
+    // transaction (grant-extension.ts).
+    return transition(
+      request,
+      nowMs,
+      { approvals, status: "APPROVED" },
+      "approvalDeadline",
+      "APPROVED",
+      actor.sub,
+      details,
+    );
+  }
   const window = grantWindow(request, nowMs);
   return transition(
     request,
@@ -257,6 +274,13 @@ export function revokeRequest(args: {
 }): RequestTransition | undefined {
   const { request, entitlement, policy, actor, nowMs, reason } = args;
   assertMayOversee(policy, entitlement, request, actor, "revoke");
+  if (isExtension(request)) {
+    throw new ConflictError(
+      `Request ${request.requestId} extends grant ${request.extends}; revoke that grant ` +
+        "(or cancel or deny a pending extension).",
+      "invalid_state",
+    );
+  }
   if (request.status === "REVOKED") return undefined;
   const status = effectiveStatus(request, nowMs);
   if (status === "EXPIRED") {

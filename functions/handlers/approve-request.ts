@@ -38,7 +38,11 @@ export function createApproveRequestHandler(deps: WorkflowDeps, log: Logger = lo
         statusCode: 200,
         body: toRequestView(request, deps.policy, deps.clock.nowMs()),
         outcome: approved ? "approved" : "approval_recorded",
-        metric: approved ? METRIC.requestApproved : METRIC.approvalRecorded,
+        metric: !approved
+          ? METRIC.approvalRecorded
+          : request.kind === "extension"
+            ? METRIC.grantExtended
+            : METRIC.requestApproved,
       };
     },
   });

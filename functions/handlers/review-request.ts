@@ -43,6 +43,7 @@ export function createReviewRequestHandler(deps: WorkflowDeps, log: Logger = log
         body: toRequestView(request, deps.policy, deps.clock.nowMs()),
         outcome: "reviewed",
         metric: METRIC.breakGlassReviewed,
+        subjectRequestId: request.requestId,
       };
     },
   });

@@ -28,6 +28,10 @@ export const METRIC = {
   requestDenied: "RequestDenied",
   requestCancelled: "RequestCancelled",
   requestRevoked: "RequestRevoked",
+  /** The requester of a grant asked for an extension that waits for approval. */
+  extensionRequested: "ExtensionRequested",
+  /** An approved extension moved a grant's `expiresAt` later. */
+  grantExtended: "GrantExtended",
   /** An access token was signed and handed out. */
   tokenIssued: "TokenIssued",
   /** A notification reached its channel (dimension `channel`). */

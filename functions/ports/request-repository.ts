@@ -28,6 +28,14 @@ export interface RequestRepository extends RequestReader {
    * @throws ConflictError `conflict` (409) when any condition fails: another change won the race.
    */
   transition(transition: RequestTransition): Promise<void>;
+  /**
+   * Stores the approval of an extension and the move of its grant's `expiresAt` in ONE transaction: the
+   * extension's creation (auto-approved) or transition, and the grant's EXTENDED transition, each with
+   * its conditions (the grant still APPROVED, at its expected version, before its `expiresAt`) and its
+   * audit events. Resolves only once all are stored; nothing is stored when any condition fails.
+   * @throws ConflictError `conflict` (409) when any condition fails.
+   */
+  extend(change: ExtensionChange): Promise<void>;
   /** The requester's requests, newest first. */
   listByRequester(requester: string, options: ListOptions): Promise<AccessRequest[]>;
   /** PENDING requests of an entitlement (stored status), oldest first. */
@@ -38,4 +46,10 @@ export interface RequestRepository extends RequestReader {
     entitlementId: string,
     options: ListOptions,
   ): Promise<AccessRequest[]>;
+}
+
+/** An extension's decision together with its grant's move (see {@link RequestRepository.extend}). */
+export interface ExtensionChange {
+  extension: { create: AccessRequest; events: AuditEvent[] } | { transition: RequestTransition };
+  grant: RequestTransition;
 }

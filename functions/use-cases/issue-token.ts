@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { type AccessRequest, effectiveStatus, isGrantActive, isoToMs } from "../domain/access-request.js";
+import {
+  type AccessRequest,
+  effectiveStatus,
+  isExtension,
+  isGrantActive,
+  isoToMs,
+} from "../domain/access-request.js";
 import { auditEventId } from "../domain/audit-event.js";
 import { type Clock, nowEpochSeconds } from "../domain/clock.js";
 import { ConflictError, ExpiredError, ForbiddenError, NotFoundError } from "../domain/errors.js";
@@ -133,6 +139,12 @@ export async function issueToken(
 /** Maps every "not usable now" case to its status; only an active grant passes. */
 function assertActive(request: AccessRequest, nowMs: number): void {
   if (isGrantActive(request, nowMs)) return;
+  if (isExtension(request)) {
+    throw new ConflictError(
+      `Request ${request.requestId} extends grant ${request.extends}; ask for tokens of that grant.`,
+      "invalid_state",
+    );
+  }
   const status = effectiveStatus(request, nowMs);
   if (status === "EXPIRED") {
     throw new ExpiredError(`Grant ${request.requestId} has expired; request access again.`);

@@ -62,6 +62,9 @@ export function describeRequest(request: AccessRequest, policy: Policy, nowMs: n
   if (entitlement && !entitlement.autoApprove && !entitlement.breakGlass) {
     out.approvalsRequired = entitlement.minApprovals;
   }
+  if (request.kind !== undefined) out.kind = request.kind;
+  if (request.extends !== undefined) out.extends = request.extends;
+  if (request.extendedTo !== undefined) out.extendedTo = request.extendedTo;
   if (request.justification !== undefined) out.justification = request.justification;
   if (request.ticket !== undefined) out.ticket = request.ticket;
   if (request.grantedAt !== undefined) out.grantedAt = request.grantedAt;

@@ -2,10 +2,12 @@ import {
   type AccessRequest,
   type EffectiveStatus,
   effectiveStatus,
+  isExtension,
   isGrantActive,
 } from "../domain/access-request.js";
 import { type ApprovalProgress, approvalProgress, describeApprovalRule } from "../domain/approval-rule.js";
 import { formatDurationSeconds } from "../domain/duration.js";
+import { extensionCapMs } from "../domain/grant-extension.js";
 import type { Policy } from "../domain/policy.js";
 import { findEntitlement } from "../domain/policy.js";
 
@@ -30,6 +32,11 @@ export interface RequestView extends Omit<AccessRequest, "entitlementId" | "stat
   approvalSteps?: ApprovalProgress["steps"];
   /** Break-glass grants: true until an admin has reviewed the use (`POST /requests/{id}/review`). */
   reviewRequired?: boolean;
+  /**
+   * Grants whose entitlement allows extension: the latest `expiresAt` extensions may reach
+   * (`grantedAt + extension.maxTotalDuration`, ISO 8601).
+   */
+  extendableUntil?: string;
 }
 
 /** Maps a stored request to its {@link RequestView} at `nowMs` (epoch ms). */
@@ -43,6 +50,9 @@ export function toRequestView(request: AccessRequest, policy: Policy, nowMs: num
     active: isGrantActive(request, nowMs),
     duration: formatDurationSeconds(request.durationSeconds),
     ...(request.breakGlass ? { reviewRequired: request.reviewedAt === undefined } : {}),
+    ...(entitlement?.extension !== undefined && request.grantedAt !== undefined && !isExtension(request)
+      ? { extendableUntil: new Date(extensionCapMs(request, entitlement)).toISOString() }
+      : {}),
     ...(entitlement && !entitlement.autoApprove && !entitlement.breakGlass
       ? {
           minApprovals: entitlement.minApprovals,

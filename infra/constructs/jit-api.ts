@@ -356,6 +356,12 @@ export class JitApi extends Construct {
       fn.useAuditTable(auditTable, ["dynamodb:PutItem"]);
     }
 
+    const extend = workflow("extend-request", "POST /requests/{id}/extend: extend an active grant");
+    // Read the grant, then one TransactWriteItems: Put of the extension + audit Puts, and (self-served
+    // extensions) the grant's conditional Update + its EXTENDED audit Put.
+    extend.useRequestsTable(requestsTable, ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]);
+    extend.useAuditTable(auditTable, ["dynamodb:PutItem"]);
+
     const issue = make("issue-token", "POST /requests/{id}/token: sign an access token with KMS", true);
     // Read the grant, then one TransactWriteItems: conditional Update of the grant's latest-token time
     // (nothing else) + audit Put of TOKEN_ISSUED.

@@ -425,6 +425,133 @@ describe("jit request input in the CLI's terms", () => {
   });
 });
 
+describe("jit extend, list --active, list --unreviewed, review", () => {
+  let grantId: string;
+
+  it("extends alice's grant: an extension request bob sees as pending and approves, moving expiresAt", async () => {
+    const created = await jit([
+      "request",
+      "orders-admin",
+      "--for",
+      "1h",
+      "--ticket",
+      "INC-18",
+      "--reason",
+      "long migration",
+      "--as",
+      "alice",
+      "--json",
+    ]);
+    expect(created.code).toBe(0);
+    grantId = (JSON.parse(created.stdout) as { requestId: string }).requestId;
+    expect((await jit(["approve", grantId, "--as", "bob"])).code).toBe(0);
+    const before = JSON.parse((await jit(["show", grantId, "--as", "alice", "--json"])).stdout) as {
+      request: { expiresAt: string };
+    };
+
+    const r = await jit([
+      "extend",
+      grantId,
+      "--for",
+      "30m",
+      "--reason",
+      "migration runs late",
+      "--as",
+      "alice",
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Extension requested: \S+ is PENDING; an approver must approve it\.$/m);
+    expect(r.stdout).toMatch(new RegExp(`^Extends:\\s+${grantId}$`, "m"));
+    expect(r.stdout).toMatch(/^Adds:\s+30m$/m);
+    const extensionId = /^Request:\s+(\S+)$/m.exec(r.stdout)?.[1] as string;
+
+    const pending = await jit(["list", "--pending", "--as", "bob"]);
+    expect(pending.stdout).toMatch(
+      new RegExp(`^${extensionId}\\s+orders-admin \\(extends ${grantId}\\)\\s+alice\\s+PENDING\\s+30m`, "m"),
+    );
+    const approved = await jit(["approve", extensionId, "--as", "bob"]);
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toMatch(/^Extended to:\s+\S+ \S+Z \(in 1h(29m(\d+s)?|30m)\)$/m);
+    const after = JSON.parse((await jit(["show", grantId, "--as", "alice", "--json"])).stdout) as {
+      request: { expiresAt: string };
+    };
+    expect(Date.parse(after.request.expiresAt) - Date.parse(before.request.expiresAt)).toBe(30 * 60_000);
+  });
+
+  it("cuts the last extension to extension.maxTotalDuration, then refuses with exit 1 and the extension_limit problem", async () => {
+    // 1 h 30 min granted so far; each extension adds at most maxDuration (4 h); 8 h in all.
+    const extend = async (approver: string) => {
+      const r = await jit([
+        "extend",
+        grantId,
+        "--for",
+        "8h",
+        "--reason",
+        "all day",
+        "--as",
+        "alice",
+        "--json",
+      ]);
+      expect(r.code).toBe(0);
+      const ext = JSON.parse(r.stdout) as { requestId: string; durationSeconds: number; clamped: boolean };
+      expect((await jit(["approve", ext.requestId, "--as", approver])).code).toBe(0);
+      return ext;
+    };
+    expect(await extend("carol")).toMatchObject({ durationSeconds: 4 * 3600, clamped: true });
+    expect(await extend("bob")).toMatchObject({ durationSeconds: 2.5 * 3600, clamped: true });
+    const refused = await jit(["extend", grantId, "--for", "1m", "--reason", "more", "--as", "alice"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/\(extension_limit, HTTP 409\)\n$/);
+  });
+
+  it("lists live grants for an admin with --active, and none for a requester who oversees nothing", async () => {
+    const dave = await jit(["list", "--active", "--as", "dave"]);
+    expect(dave.code).toBe(0);
+    expect(dave.stdout).toMatch(new RegExp(`^${grantId}\\s+orders-admin\\s+alice\\s+APPROVED`, "m"));
+    const alice = await jit(["list", "--active", "--as", "alice"]);
+    expect(alice.stdout.trim()).toBe("(no live grants you oversee)");
+  });
+
+  it("lists an unreviewed break-glass grant for dave, who reviews it once; a second review exits 1 with already_reviewed", async () => {
+    const created = await jit([
+      "request",
+      "orders-break-glass",
+      "--reason",
+      "orders API down",
+      "--as",
+      "alice",
+      "--json",
+    ]);
+    expect(created.code).toBe(0);
+    const id = (JSON.parse(created.stdout) as { requestId: string }).requestId;
+    const unreviewed = await jit(["list", "--unreviewed", "--as", "dave"]);
+    expect(unreviewed.stdout).toMatch(new RegExp(`^${id}\\s+orders-break-glass\\s+alice\\s+APPROVED`, "m"));
+
+    const r = await jit([
+      "review",
+      id,
+      "--note",
+      "INC-99 outage, commands matched the runbook",
+      "--as",
+      "dave",
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`Reviewed: break-glass grant ${id} is marked reviewed.`);
+    expect(r.stdout).toMatch(/^Status:\s+APPROVED \(break-glass, reviewed\)$/m);
+    expect(r.stdout).toMatch(/^Review note:\s+INC-99 outage, commands matched the runbook$/m);
+    expect((await jit(["list", "--unreviewed", "--as", "dave"])).stdout).not.toContain(id);
+
+    const again = await jit(["review", id, "--note", "twice", "--as", "dave"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/\(already_reviewed, HTTP 409\)\n$/);
+    const notAdmin = await jit(["review", id, "--note", "me too", "--as", "bob"]);
+    expect(notAdmin.code).toBe(1);
+    expect(notAdmin.stderr).toMatch(/\(forbidden, HTTP 403\)\n$/);
+  });
+});
+
 describe("jit CLI errors", () => {
   it("exits 2 with commander's message for an unknown command", async () => {
     const r = await jit(["frobnicate"]);

@@ -235,6 +235,7 @@ describe("JIT API routes", () => {
     "POST /requests/{id}/token": "issue-token",
     "POST /requests/{id}/revoke": "revoke-request",
     "POST /requests/{id}/review": "review-request",
+    "POST /requests/{id}/extend": "extend-request",
     "GET /.well-known/jwks.json": "well-known",
     "GET /.well-known/oauth-authorization-server": "well-known",
   };
@@ -352,6 +353,7 @@ describe("Lambdas", () => {
       "cancel-request": StoreEnvironmentSchema,
       "revoke-request": StoreEnvironmentSchema,
       "review-request": StoreEnvironmentSchema,
+      "extend-request": StoreEnvironmentSchema,
       "issue-token": IssueEnvironmentSchema,
       "well-known": JwksEnvironmentSchema,
       "identity-authorizer": IdentityAuthorizerEnvironmentSchema,
@@ -570,6 +572,12 @@ describe("IAM least privilege", () => {
       "cancel-request": transition,
       "revoke-request": transition,
       "review-request": transition,
+      "extend-request": [
+        "dynamodb:GetItem → Requests",
+        "dynamodb:PutItem → Requests",
+        "dynamodb:UpdateItem → Requests",
+        "dynamodb:PutItem → Audit",
+      ],
       "issue-token": [
         "dynamodb:GetItem → Requests",
         "dynamodb:UpdateItem → Requests",

@@ -8,7 +8,7 @@ import type { AccessRequest } from "../../domain/access-request.js";
 import type { AuditEvent } from "../../domain/audit-event.js";
 import { ConflictError } from "../../domain/errors.js";
 import type { RequestTransition } from "../../domain/request-transitions.js";
-import type { ListOptions, RequestRepository } from "../../ports/request-repository.js";
+import type { ExtensionChange, ListOptions, RequestRepository } from "../../ports/request-repository.js";
 import type { DynamoDbAuditLog } from "./dynamodb-audit-log.js";
 import { DynamoDbRequestReader } from "./dynamodb-request-reader.js";
 import { isTransactionLostRace } from "./lost-race.js";
@@ -50,6 +50,9 @@ const MUTABLE_FIELDS = [
   "updatedAt",
 ] as const satisfies readonly (keyof AccessRequest)[];
 
+/** The items of one `TransactWriteItems`. */
+type TransactItems = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>;
+
 /** Items per DynamoDB Query page, and the most pages one list reads (bounded work per call). */
 const PAGE_SIZE = 100;
 const MAX_PAGES = 10;
@@ -75,22 +78,45 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
   }
 
   async create(request: AccessRequest, events: AuditEvent[]): Promise<void> {
-    await this.transact(
-      [
-        {
-          Put: {
-            TableName: this.tableName,
-            Item: toRequestItem(request),
-            ConditionExpression: "attribute_not_exists(requestId)",
-          },
-        },
-        ...events.map((e) => ({ Put: this.auditLog.putInput(e) })),
-      ],
-      `Request ${request.requestId} already exists.`,
-    );
+    await this.transact(this.createItems(request, events), `Request ${request.requestId} already exists.`);
   }
 
   async transition(t: RequestTransition): Promise<void> {
+    await this.transact(
+      this.transitionItems(t),
+      `Request ${t.before.requestId} changed while you acted on it (it is no longer ` +
+        `${t.before.status} version ${t.before.version}); reload it and retry if still relevant.`,
+    );
+  }
+
+  async extend(change: ExtensionChange): Promise<void> {
+    const { extension, grant } = change;
+    await this.transact(
+      [
+        ...("create" in extension
+          ? this.createItems(extension.create, extension.events)
+          : this.transitionItems(extension.transition)),
+        ...this.transitionItems(grant),
+      ],
+      `Grant ${grant.before.requestId} or its extension changed while you acted on it; reload and retry ` +
+        "if still relevant.",
+    );
+  }
+
+  private createItems(request: AccessRequest, events: AuditEvent[]): TransactItems {
+    return [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: toRequestItem(request),
+          ConditionExpression: "attribute_not_exists(requestId)",
+        },
+      },
+      ...events.map((e) => ({ Put: this.auditLog.putInput(e) })),
+    ];
+  }
+
+  private transitionItems(t: RequestTransition): TransactItems {
     const { before, after } = t;
     if (before.requestId !== after.requestId || after.version !== before.version + 1) {
       throw new Error(`Invalid transition of request ${before.requestId}`);
@@ -124,30 +150,26 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
     names["#statusEntitlement"] = STATUS_ENTITLEMENT_ATTRIBUTE;
     values[":statusEntitlement"] = statusEntitlementKey(after.status, after.entitlementId);
     sets.push("#statusEntitlement = :statusEntitlement");
-    await this.transact(
-      [
-        {
-          Update: {
-            TableName: this.tableName,
-            Key: { requestId: before.requestId },
-            UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
-            // ISO 8601 times written by this code are all `toISOString()` (fixed width, UTC), so string
-            // order is time order.
-            // No token issued "after" this transition may already be stored (H30, see
-            // LAST_TOKEN_ISSUED_ATTRIBUTE): the caller retries with a fresh time.
-            ConditionExpression:
-              "#status = :expectedStatus AND #version = :expectedVersion AND " +
-              (t.deadlineField === null ? "" : "#deadline > :now AND ") +
-              "(attribute_not_exists(#lastToken) OR #lastToken <= :now)",
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          },
+    return [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { requestId: before.requestId },
+          UpdateExpression: `SET ${sets.join(", ")}${removes.length ? ` REMOVE ${removes.join(", ")}` : ""}`,
+          // ISO 8601 times written by this code are all `toISOString()` (fixed width, UTC), so string
+          // order is time order.
+          // No token issued "after" this transition may already be stored (H30, see
+          // LAST_TOKEN_ISSUED_ATTRIBUTE): the caller retries with a fresh time.
+          ConditionExpression:
+            "#status = :expectedStatus AND #version = :expectedVersion AND " +
+            (t.deadlineField === null ? "" : "#deadline > :now AND ") +
+            "(attribute_not_exists(#lastToken) OR #lastToken <= :now)",
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         },
-        { Put: this.auditLog.putInput(t.event) },
-      ],
-      `Request ${before.requestId} changed while you acted on it (it is no longer ` +
-        `${before.status} version ${before.version}); reload it and retry if still relevant.`,
-    );
+      },
+      { Put: this.auditLog.putInput(t.event) },
+    ];
   }
 
   async listByRequester(requester: string, options: ListOptions): Promise<AccessRequest[]> {
@@ -214,10 +236,7 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
     return out.slice(0, limit);
   }
 
-  private async transact(
-    items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]["TransactItems"]>,
-    conflictMessage: string,
-  ): Promise<void> {
+  private async transact(items: TransactItems, conflictMessage: string): Promise<void> {
     try {
       await this.client.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (err) {

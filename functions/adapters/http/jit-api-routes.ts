@@ -16,6 +16,7 @@ export const HANDLER_NAMES = [
   "cancel-request",
   "revoke-request",
   "review-request",
+  "extend-request",
   "issue-token",
   "well-known",
   "identity-authorizer",
@@ -55,6 +56,7 @@ export const JIT_API_ROUTES: readonly JitApiRoute[] = [
   { method: "POST", path: "/requests/{id}/token", handler: "issue-token" },
   { method: "POST", path: "/requests/{id}/revoke", handler: "revoke-request" },
   { method: "POST", path: "/requests/{id}/review", handler: "review-request" },
+  { method: "POST", path: "/requests/{id}/extend", handler: "extend-request" },
   { method: "GET", path: "/.well-known/jwks.json", handler: "well-known", public: true },
   { method: "GET", path: "/.well-known/oauth-authorization-server", handler: "well-known", public: true },
 ];

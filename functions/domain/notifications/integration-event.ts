@@ -27,6 +27,12 @@ export interface EventRequest {
   requestId: string;
   entitlementId: string;
   requester: string;
+  /** `extension` for a request to extend the grant {@link EventRequest.extends}. */
+  kind?: "extension";
+  /** The grant an extension request extends. */
+  extends?: string;
+  /** An approved extension: the grant's `expiresAt` after it. */
+  extendedTo?: string;
   /** Status at publication (`EXPIRED` derived as everywhere else), when the request still exists. */
   status?: string;
   durationSeconds?: number;

@@ -91,6 +91,7 @@ async function newWorld(): Promise<World> {
     "cancel-request": h.handlers.cancel,
     "revoke-request": h.handlers.revoke,
     "review-request": h.handlers.review,
+    "extend-request": h.handlers.extend,
     "issue-token": createIssueTokenHandler(tokenDeps, quiet),
     "well-known": createWellKnownHandler(
       { issuer: ISSUER, keys: new StaticKeySource([keyPair.verificationKey]) },

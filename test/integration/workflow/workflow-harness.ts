@@ -13,6 +13,7 @@ import { createApproveRequestHandler } from "#functions/handlers/approve-request
 import { createCancelRequestHandler } from "#functions/handlers/cancel-request.js";
 import { createCreateRequestHandler } from "#functions/handlers/create-request.js";
 import { createDenyRequestHandler } from "#functions/handlers/deny-request.js";
+import { createExtendRequestHandler } from "#functions/handlers/extend-request.js";
 import { createGetAuditTrailHandler } from "#functions/handlers/get-audit-trail.js";
 import { createGetRequestHandler } from "#functions/handlers/get-request.js";
 import { createListEntitlementsHandler } from "#functions/handlers/list-entitlements.js";
@@ -161,12 +162,13 @@ export interface WorkflowHarness {
     | "deny"
     | "cancel"
     | "revoke"
-    | "review",
+    | "review"
+    | "extend",
     RestHandler
   >;
   createRequest(caller: TestCaller, body: unknown): Promise<TestResponse>;
   act(
-    action: "approve" | "deny" | "cancel" | "revoke" | "review",
+    action: "approve" | "deny" | "cancel" | "revoke" | "review" | "extend",
     caller: TestCaller,
     id: string,
     body?: unknown,
@@ -223,6 +225,7 @@ export async function createWorkflowHarness(
     cancel: createCancelRequestHandler(deps, logger),
     revoke: createRevokeRequestHandler(deps, logger),
     review: createReviewRequestHandler(deps, logger),
+    extend: createExtendRequestHandler(deps, logger),
   };
   return {
     deps,
