@@ -1,3 +1,5 @@
+import { copyFileSync, cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Duration, RemovalPolicy, Validations } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
@@ -12,6 +14,22 @@ import { HANDLERS_DIR, nodejsBundlingOptions, PROJECT_ROOT, SOURCE_MAPS_NODE_OPT
 import { BUNDLED_POLICY_NAME, type DeploymentPolicy, LAMBDA_POLICY_FILE } from "../policy-file.js";
 
 export type { HandlerName } from "#functions/adapters/http/jit-api-routes.js";
+
+/**
+ * Folder of prebuilt handler bundles (`<dir>/<handler>/index.mjs`, built by scripts/build-constructs.mjs),
+ * set only by the construct package's entry (infra/constructs-package.ts). Unset in this repository,
+ * where every function is bundled from source by esbuild at synth.
+ */
+let prebuiltBundlesDir: string | undefined;
+
+/**
+ * Makes every {@link JitFunction} (without `handlersDir`) deploy the prebuilt bundle of its handler from
+ * `dir` instead of bundling it from source, so an app that uses the construct package needs neither
+ * esbuild nor Docker.
+ */
+export function usePrebuiltBundles(dir: string): void {
+  prebuiltBundlesDir = dir;
+}
 
 /** The Lambda runtime of every function: the newest Node.js Lambda offers (nodejs20.x is deprecated). */
 export const LAMBDA_RUNTIME = lambda.Runtime.NODEJS_24_X;
@@ -59,7 +77,7 @@ export interface JitFunctionProps {
  * resources that go with it, so configuration and permission cannot drift apart.
  */
 export class JitFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -89,9 +107,7 @@ export class JitFunction extends Construct {
     const policyJson = props.policy?.bundledJsonPath;
     if (props.policy !== undefined) environment[ENV.policyFile] = LAMBDA_POLICY_FILE;
 
-    this.function = new NodejsFunction(this, "Function", {
-      entry: join(props.handlersDir ?? HANDLERS_DIR, `${props.handler}.ts`),
-      handler: "handler",
+    const settings = {
       description: props.description,
       runtime: LAMBDA_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -101,6 +117,35 @@ export class JitFunction extends Construct {
       logGroup: this.logGroup,
       role: this.role,
       environment,
+    };
+    this.function =
+      prebuiltBundlesDir !== undefined && props.handlersDir === undefined
+        ? new lambda.Function(this, "Function", {
+            ...settings,
+            handler: "index.handler",
+            code: lambda.Code.fromAsset(prebuiltBundle(prebuiltBundlesDir, props.handler, policyJson)),
+          })
+        : this.bundledFromSource(props, settings, policyJson);
+
+    Validations.of(this.role).acknowledge({
+      id: "AwsSolutions-IAM5[Resource::*]",
+      reason:
+        "X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level " +
+        "permissions (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html), " +
+        "so CDK grants them on *. These are the only actions on *.",
+    });
+  }
+
+  /** The handler bundled from source by esbuild at synth (this repository). */
+  private bundledFromSource(
+    props: JitFunctionProps,
+    settings: Omit<lambda.FunctionProps, "code" | "handler">,
+    policyJson: string | undefined,
+  ): lambda.Function {
+    return new NodejsFunction(this, "Function", {
+      ...settings,
+      entry: join(props.handlersDir ?? HANDLERS_DIR, `${props.handler}.ts`),
+      handler: "handler",
       awsSdkConnectionReuse: false,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
@@ -116,14 +161,6 @@ export class JitFunction extends Construct {
               ],
             },
       ),
-    });
-
-    Validations.of(this.role).acknowledge({
-      id: "AwsSolutions-IAM5[Resource::*]",
-      reason:
-        "X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level " +
-        "permissions (https://docs.aws.amazon.com/xray/latest/devguide/security_iam_service-with-iam.html), " +
-        "so CDK grants them on *. These are the only actions on *.",
     });
   }
 
@@ -206,4 +243,17 @@ export class JitFunction extends Construct {
       this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ["dynamodb:Query"], resources }));
     }
   }
+}
+
+/**
+ * The folder to deploy for a prebuilt handler: the package's bundle folder itself, or, when the function
+ * reads the policy, a staged copy of it with the validated policy beside the bundle.
+ */
+function prebuiltBundle(dir: string, handler: HandlerName, policyJson: string | undefined): string {
+  const bundle = join(dir, handler);
+  if (policyJson === undefined) return bundle;
+  const staged = mkdtempSync(join(tmpdir(), `jit-${handler}-`));
+  cpSync(bundle, staged, { recursive: true });
+  copyFileSync(policyJson, join(staged, BUNDLED_POLICY_NAME));
+  return staged;
 }
