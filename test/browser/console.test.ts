@@ -169,6 +169,33 @@ describe("web console in Chromium", () => {
     await expectAccessible(page, "my-access");
   });
 
+  it("lets alice extend her live grant from My access; once bob approves, the grant ends 30 minutes later", async () => {
+    const page = alicePage;
+    const card = page.getByRole("article", { name: "orders-admin APPROVED" });
+    await card.getByRole("button", { name: "Extend…" }).click();
+    await card.getByLabel("Extend by").selectOption("PT30M");
+    await card.getByLabel("Reason").fill("migration runs late");
+    await card.getByRole("button", { name: "Ask for more time" }).click();
+    await card.getByText(/^Extension of 30 ?min\S* requested; it waits for approval\.$/).waitFor();
+    const extensionCard = page.getByRole("article", { name: "orders-admin extension PENDING" });
+    await extensionCard.getByRole("link", { name: `grant ${requestId}` }).waitFor();
+
+    const bob = await jitUser(stack, "bob");
+    const pending = await bob.call<{ requests: { requestId: string; kind?: string; extends?: string }[] }>(
+      "GET",
+      "/requests?pending",
+    );
+    const extension = pending.body.requests.find((r) => r.kind === "extension" && r.extends === requestId);
+    expect(extension).toBeDefined();
+    expect((await bob.call("POST", `/requests/${extension?.requestId}/approve`, {})).status).toBe(200);
+    // My access polls: the grant's countdown moves 30 minutes later, and the extension shows APPROVED.
+    await page.getByRole("article", { name: "orders-admin extension APPROVED" }).waitFor({ timeout: 15_000 });
+    await expect
+      .poll(async () => card.locator(".time-left").textContent(), { timeout: 15_000 })
+      .toMatch(/^1:(29|30):\d\d left$/);
+    await expectAccessible(page, "my-access-extended");
+  });
+
   it("revokes from the request page, which then shows REVOKED and the audit trail", async () => {
     const page = alicePage;
     await page.goto(`${stack.endpoints.console}/requests/${encodeURIComponent(requestId)}`);
@@ -232,6 +259,37 @@ describe("web console in Chromium", () => {
       expect(width, label).toBeLessThanOrEqual(400);
       await screenshot(alicePage, name);
     }
+  });
+
+  it("lists live and unreviewed break-glass grants for dave on Admin, and records his review", async () => {
+    const alice = await jitUser(stack, "alice");
+    const created = await alice.call<{ requestId: string }>("POST", "/requests", {
+      entitlement: "orders-break-glass",
+      justification: "orders API down",
+    });
+    expect(created.status).toBe(201);
+    const davePage = await newPage();
+    await davePage.goto(`${stack.endpoints.console}/admin`);
+    await signIn(davePage, "dave");
+    await davePage.getByRole("heading", { level: 1, name: "Admin" }).waitFor();
+    const live = davePage.locator("section", { has: davePage.getByRole("heading", { name: "Live grants" }) });
+    await live.getByRole("article", { name: "orders-break-glass for alice" }).waitFor();
+    const review = davePage.locator("section", {
+      has: davePage.getByRole("heading", { name: "Break-glass awaiting review" }),
+    });
+    const card = review.getByRole("article", { name: "orders-break-glass for alice" });
+    await card.waitFor();
+    await expectAccessible(davePage, "admin-dave");
+    await card.getByLabel("Review note").fill("outage INC-99, matched the runbook");
+    await card.getByRole("button", { name: "Mark reviewed" }).click();
+    await review.getByText("No break-glass grant awaits review.").waitFor({ timeout: 15_000 });
+    const trail = await alice.call<{ events: { action: string; actor: string }[] }>(
+      "GET",
+      `/requests/${created.body.requestId}/audit`,
+    );
+    expect(trail.body.events.filter((e) => e.action === "REVIEWED")).toEqual([
+      expect.objectContaining({ actor: "dave" }),
+    ]);
   });
 
   it("ran every page under the CSP without a single violation", () => {
