@@ -15,6 +15,9 @@ import { displayText } from "./format.js";
 /** How long one HTTP call may take before the CLI gives up (exit 3). */
 export const REQUEST_TIMEOUT_MS = 30_000;
 
+/** Most pages `--all-pages` follows (100 requests each at most). */
+const MAX_PAGES = 1000;
+
 /** Request ids as the API accepts them in a path (functions/adapters/http/rest-handler.ts). */
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -69,18 +72,33 @@ export class JitApiClient {
   /**
    * `GET /requests?mine` (own live requests), `GET /requests?mine&all` (own, finished ones too),
    * `GET /requests?pending` (requests the caller may approve now), `GET /requests?active` (live grants the
-   * caller oversees) or `GET /requests?breakGlass&unreviewed` (break-glass grants awaiting review).
+   * caller oversees) or `GET /requests?breakGlass&unreviewed` (break-glass grants awaiting review). Lists
+   * are paged (docs/http-api.md, "Paging"): with `allPages` the `next` cursor is followed to the last page;
+   * otherwise one page is read.
+   * @returns the requests, and whether more pages follow (only when one page was read).
    */
   async listRequests(
     which: "mine" | "all" | "pending" | "active" | "unreviewed",
-  ): Promise<AccessRequestView[]> {
-    const query = which === "all" ? "mine&all" : which === "unreviewed" ? "breakGlass&unreviewed" : which;
-    return listOf(
-      await this.#call("GET", `/requests?${query}`),
-      AccessRequestSchema,
-      "requests",
-      this.baseUrl,
-    );
+    options: { limit?: number; allPages?: boolean } = {},
+  ): Promise<AccessRequestView[] & { more?: boolean }> {
+    const base = which === "all" ? "mine&all" : which === "unreviewed" ? "breakGlass&unreviewed" : which;
+    const limit = options.limit === undefined ? "" : `&limit=${options.limit}`;
+    const out: AccessRequestView[] & { more?: boolean } = [];
+    let next: string | undefined;
+    // A bound on pages, so a server that always answers `next` cannot keep the CLI busy for ever.
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const cursor = next === undefined ? "" : `&next=${encodeURIComponent(next)}`;
+      const body = await this.#call("GET", `/requests?${base}${limit}${cursor}`);
+      out.push(...listOf(body, AccessRequestSchema, "requests", this.baseUrl));
+      const given = (body as { next?: unknown } | null)?.next;
+      next = typeof given === "string" && given !== "" ? given : undefined;
+      if (next === undefined) return out;
+      if (!options.allPages) {
+        out.more = true;
+        return out;
+      }
+    }
+    throw new UnreachableError(`${this.baseUrl} answered more than ${MAX_PAGES} pages of /requests?${base}`);
   }
 
   /** `GET /requests/{id}`. */

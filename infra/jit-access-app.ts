@@ -166,6 +166,7 @@ export function createJitAccessApp(options: JitAccessAppOptions = {}): JitAccess
     auditTable: stateful.auditTable,
     notificationsTable: stateful.notificationsTable,
     signingKeyArn: stateful.signingKey.keyArn,
+    cursorKeySecretArn: stateful.cursorKeySecret.secretArn,
     previousKeyArns,
     identity: oidc,
     cliLogin: {

@@ -1,8 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { base64url } from "jose";
 import { CONSOLE_DIST_DIR, ensureConsoleBuilt } from "#console/build.js";
 import { NOTIFICATIONS_TABLE, type TableNames } from "#functions/adapters/dynamodb/table-definitions.js";
 import { HANDLER_NAMES, type HandlerName, JIT_API_ROUTES } from "#functions/adapters/http/jit-api-routes.js";
@@ -428,6 +430,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       [ENV.dynamodbEndpoint]: dynamodbEndpoint,
       [ENV.kmsEndpoint]: kms.endpoint,
       [ENV.consoleOrigin]: consoleOrigin,
+      // Locally the key sealing list cursors is a file in the data directory (in AWS a Secrets Manager secret).
+      [ENV.cursorKeyFile]: ensureCursorKeyFile(dataDir),
       POWERTOOLS_LOG_LEVEL: logLevel,
       // There is no CloudWatch locally: the metric lines (EMF) are printed with the info-level log lines
       // and left out below that level, so the default output stays quiet.
@@ -609,6 +613,17 @@ function readPolicyText(path: string): string {
 }
 
 /** Writes the validated policy document as `policy.json` in the data directory; returns its path. */
+/**
+ * The local stack's cursor key file, `cursor-key` in the data directory (0600): 32 random bytes as base64url,
+ * made on first start and kept, so cursors stay valid across restarts with the same data directory.
+ * @returns its path.
+ */
+function ensureCursorKeyFile(dataDir: string): string {
+  const path = join(dataDir, "cursor-key");
+  if (!existsSync(path)) writeFileSync(path, `${base64url.encode(randomBytes(32))}\n`, { mode: 0o600 });
+  return path;
+}
+
 function writeLambdaPolicyJson(dataDir: string, document: unknown): string {
   const path = join(dataDir, "policy.json");
   writeFileSync(path, `${JSON.stringify(document, null, 2)}\n`);

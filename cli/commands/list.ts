@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import type { CliContext } from "../context.js";
+import { UsageError } from "../errors.js";
 import { requestsTable } from "../views.js";
 
 /** Registers `jit list`. */
@@ -30,9 +31,18 @@ export function registerListCommand(program: Command, context: (command: Command
       ).conflicts("all"),
     )
     .option("--all", "your requests including finished ones (denied, cancelled, revoked, expired)")
+    .option("--limit <n>", "requests per page, 1-100 (the API's default: 50)")
+    .option("--all-pages", "follow the list to its last page instead of showing the first page only")
     .action(
       async (
-        opts: { pending?: boolean; all?: boolean; active?: boolean; unreviewed?: boolean },
+        opts: {
+          pending?: boolean;
+          all?: boolean;
+          active?: boolean;
+          unreviewed?: boolean;
+          limit?: string;
+          allPages?: boolean;
+        },
         command: Command,
       ) => {
         const ctx = context(command);
@@ -45,7 +55,10 @@ export function registerListCommand(program: Command, context: (command: Command
               : opts.all
                 ? "all"
                 : "mine";
-        const requests = await ctx.client().listRequests(which);
+        const requests = await ctx.client().listRequests(which, {
+          ...(opts.limit === undefined ? {} : { limit: pageSize(opts.limit) }),
+          allPages: opts.allPages === true,
+        });
         const empty = {
           pending: "(no requests waiting for your approval)",
           active: "(no live grants you oversee)",
@@ -53,7 +66,21 @@ export function registerListCommand(program: Command, context: (command: Command
           all: "(you have no requests)",
           mine: "(you have no requests)",
         }[which];
-        ctx.emit(() => requestsTable(requests, ctx.now(), empty), requests);
+        ctx.emit(() => requestsTable(requests, ctx.now(), empty), [...requests]);
+        if (requests.more) {
+          ctx.output.stderr.write("more requests follow: add --all-pages to list them all\n");
+        }
       },
     );
+}
+
+/**
+ * Reads `--limit`: a whole number from 1 to 100.
+ * @throws UsageError (exit 2) for anything else.
+ */
+export function pageSize(text: string): number {
+  if (!/^[0-9]{1,3}$/.test(text.trim()) || Number(text) < 1 || Number(text) > 100) {
+    throw new UsageError(`--limit takes a whole number from 1 to 100; got "${text}"`);
+  }
+  return Number(text);
 }

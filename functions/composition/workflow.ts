@@ -1,13 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { reportOutagesAs, SDK_REQUEST_HANDLER_TIMEOUTS } from "../adapters/aws/dependency-outage.js";
+import { FileCursorKey, SecretsManagerCursorKey } from "../adapters/cursor/cursor-key-sources.js";
 import { DynamoDbAuditLog } from "../adapters/dynamodb/dynamodb-audit-log.js";
 import { DynamoDbRequestRepository } from "../adapters/dynamodb/dynamodb-request-repository.js";
-import { ENV, readEnvironment, StoreEnvironmentSchema } from "../config/environment.js";
+import {
+  ENV,
+  ListEnvironmentSchema,
+  readEnvironment,
+  StoreEnvironmentSchema,
+} from "../config/environment.js";
 import { loadPolicyJsonFile } from "../config/policy-document.js";
 import { systemClock } from "../domain/clock.js";
+import type { CursorKeySource } from "../ports/cursor-key.js";
 import type { WorkflowDeps } from "../use-cases/workflow-deps.js";
 
 /** Region and static credentials used only with a local DynamoDB endpoint (never in AWS). */
@@ -55,4 +63,19 @@ export function workflowDepsFromEnvironment(
     }),
   );
   return { requests, audit, policy, clock: systemClock, ids: { requestId: () => randomUUID() } };
+}
+
+/**
+ * The key source of `next` cursors for the list Lambda, from `ListEnvironmentSchema`: the Secrets Manager
+ * secret `JIT_CURSOR_KEY_SECRET` (AWS) or the file `JIT_CURSOR_KEY_FILE` (local stack). Nothing is read
+ * here; the key is fetched on first use and kept for the container's life.
+ * @throws ConfigurationError naming the variables when neither or both are set.
+ */
+export function cursorKeyFromEnvironment(env: NodeJS.ProcessEnv = process.env): CursorKeySource {
+  const config = readEnvironment(ListEnvironmentSchema, env);
+  const file = config[ENV.cursorKeyFile];
+  if (file !== undefined) return new FileCursorKey(file);
+  const client = new SecretsManagerClient({ requestHandler: SDK_REQUEST_HANDLER_TIMEOUTS });
+  reportOutagesAs("Secrets Manager", client);
+  return new SecretsManagerCursorKey(client, config[ENV.cursorKeySecret] as string);
 }

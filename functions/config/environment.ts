@@ -43,6 +43,14 @@ export const ENV = {
    * responses allow cross-origin (CORS). Unset: no CORS headers, so no browser origin may read them.
    */
   consoleOrigin: "JIT_CONSOLE_ORIGIN",
+  /**
+   * List Lambda: the Secrets Manager secret (ARN or name) holding the key that seals `next` cursors
+   * (base64url, at least 32 bytes; created by the stateful stack). Exactly one of this and
+   * `JIT_CURSOR_KEY_FILE` is set.
+   */
+  cursorKeySecret: "JIT_CURSOR_KEY_SECRET",
+  /** Local/dev only: a file holding the cursor key (the local stack's data directory). Unset in AWS. */
+  cursorKeyFile: "JIT_CURSOR_KEY_FILE",
   /** Local/dev only: endpoints of DynamoDB Local and the KMS-compatible server. Unset in AWS. */
   dynamodbEndpoint: "JIT_DYNAMODB_ENDPOINT",
   kmsEndpoint: "JIT_KMS_ENDPOINT",
@@ -86,6 +94,19 @@ export const StoreEnvironmentSchema = z.object({
   [ENV.auditTable]: nonEmpty,
   [ENV.dynamodbEndpoint]: optionalUrl,
 });
+
+/** `GET /requests`: store + where the cursor key lives (exactly one of a secret and a local file). */
+export const ListEnvironmentSchema = z
+  .extend(StoreEnvironmentSchema, {
+    [ENV.cursorKeySecret]: z.optional(nonEmpty),
+    [ENV.cursorKeyFile]: z.optional(nonEmpty),
+  })
+  .check(
+    z.refine((env) => (env[ENV.cursorKeySecret] === undefined) !== (env[ENV.cursorKeyFile] === undefined), {
+      message: `set exactly one of ${ENV.cursorKeySecret} and ${ENV.cursorKeyFile}`,
+      path: [ENV.cursorKeySecret],
+    }),
+  );
 
 /** Token issue: store + issuer + signing key. */
 export const IssueEnvironmentSchema = z.extend(StoreEnvironmentSchema, {

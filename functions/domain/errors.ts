@@ -10,6 +10,7 @@ export type ErrorCode =
   | "invalid_request"
   | "invalid_json"
   | "invalid_identity"
+  | "invalid_cursor"
   | "unauthenticated"
   | "forbidden"
   | "not_eligible"
@@ -47,12 +48,13 @@ export class JitError extends Error {
 /**
  * 400: input that fails validation. `details.field` names the offending field path. `invalid_identity`:
  * the verified identity's claims (`sub`, groups) are beyond what jit-access stores or evaluates (H28).
+ * `invalid_cursor`: a `next` cursor that this deployment did not issue to this caller for this list.
  */
 export class ValidationError extends JitError {
   constructor(
     message: string,
     details?: Record<string, unknown>,
-    code: "invalid_request" | "invalid_json" | "invalid_identity" = "invalid_request",
+    code: "invalid_request" | "invalid_json" | "invalid_identity" | "invalid_cursor" = "invalid_request",
   ) {
     super(code, message, details === undefined ? undefined : { details });
   }
@@ -165,6 +167,7 @@ const ERROR_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "invalid_request",
   "invalid_json",
   "invalid_identity",
+  "invalid_cursor",
   "unauthenticated",
   "forbidden",
   "not_eligible",

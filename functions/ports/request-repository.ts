@@ -12,6 +12,41 @@ export interface ListOptions {
 }
 
 /**
+ * One partition a paged list reads, in the index's order: a requester's requests (newest first) or the
+ * requests of one status and entitlement (oldest first). `createdAfter` bounds the read as in
+ * {@link ListOptions}.
+ */
+export type ListPartition =
+  | { kind: "requester"; requester: string; createdAfter?: string }
+  | {
+      kind: "status";
+      status: "PENDING" | "APPROVED" | "REVOKED";
+      entitlementId: string;
+      createdAfter?: string;
+    };
+
+/**
+ * Where a read of one partition stopped: the store's own position (for DynamoDB, the `ExclusiveStartKey`
+ * of the index), opaque to the use cases. Strings only, so it round-trips through a cursor unchanged.
+ */
+export type PartitionPosition = Readonly<Record<string, string>>;
+
+/** One item of a partition read, in index order, with the position just after it. */
+export interface PartitionEntry {
+  /** The request, or `undefined` for a stored item that is not a valid request (skipped, still passed). */
+  request: AccessRequest | undefined;
+  /** Reading again from here starts with the next item. */
+  position: PartitionPosition;
+}
+
+/** What one bounded read of a partition returned. */
+export interface PartitionRead {
+  entries: PartitionEntry[];
+  /** True when nothing follows the last entry. */
+  exhausted: boolean;
+}
+
+/**
  * The workflow's store of requests: reads, creation and transitions. Every write also appends its audit
  * events in the same transaction, so a state change and its audit record exist together or not at all.
  */
@@ -36,6 +71,15 @@ export interface RequestRepository extends RequestReader {
    * @throws ConflictError `conflict` (409) when any condition fails.
    */
   extend(change: ExtensionChange): Promise<void>;
+  /**
+   * Reads one partition of a paged list from `after` (its start when `undefined`), in index order, until
+   * `wanted` items were read or the partition ends; a bounded number of store pages per call.
+   */
+  readPartition(
+    partition: ListPartition,
+    after: PartitionPosition | undefined,
+    wanted: number,
+  ): Promise<PartitionRead>;
   /** The requester's requests, newest first. */
   listByRequester(requester: string, options: ListOptions): Promise<AccessRequest[]>;
   /** PENDING requests of an entitlement (stored status), oldest first. */

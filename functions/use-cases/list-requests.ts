@@ -8,10 +8,13 @@ import {
   MAX_START_AHEAD_SECONDS,
   maybeSameIdentity,
 } from "../domain/policy-evaluation.js";
+import { type Page, type PageRequest, readPage } from "./paged-list.js";
 import type { WorkflowDeps } from "./workflow-deps.js";
 
-/** Most requests one list returns. */
+/** Most requests one page returns (`limit` at most). */
 export const LIST_LIMIT = 100;
+/** Requests one page returns when the caller gives no `limit`. */
+export const DEFAULT_LIST_LIMIT = 50;
 
 /**
  * `GET /requests?mine`: the caller's requests, newest first.
@@ -25,15 +28,29 @@ export async function listMyRequests(
   deps: WorkflowDeps,
   actor: Actor,
   options: { all: boolean },
-): Promise<AccessRequest[]> {
+  page: PageRequest,
+): Promise<Page> {
   const nowMs = deps.clock.nowMs();
-  if (options.all) return deps.requests.listByRequester(actor.sub, { limit: LIST_LIMIT });
+  if (options.all) {
+    return readPage(
+      deps.requests,
+      { partitions: [{ kind: "requester", requester: actor.sub }], order: "desc", keep: () => true },
+      page,
+    );
+  }
   // A live request was created no earlier than the longest approval wait (or schedule-ahead) plus the
   // longest grant before now; reading from there bounds the query without missing any.
   const horizonSeconds = Math.max(0, ...deps.policy.entitlements.map(liveHorizonSeconds));
   const createdAfter = new Date(nowMs - horizonSeconds * 1000).toISOString();
-  const requests = await deps.requests.listByRequester(actor.sub, { limit: LIST_LIMIT * 10, createdAfter });
-  return requests.filter((r) => isLive(r, nowMs)).slice(0, LIST_LIMIT);
+  return readPage(
+    deps.requests,
+    {
+      partitions: [{ kind: "requester", requester: actor.sub, createdAfter }],
+      order: "desc",
+      keep: (r) => isLive(r, nowMs),
+    },
+    page,
+  );
 }
 
 /**
@@ -41,23 +58,33 @@ export async function listMyRequests(
  * deadline, for entitlements whose approver groups the caller holds now, never the caller's own, and not
  * those the caller has already approved (they wait for someone else).
  */
-export async function listPendingForApprover(deps: WorkflowDeps, actor: Actor): Promise<AccessRequest[]> {
+export async function listPendingForApprover(
+  deps: WorkflowDeps,
+  actor: Actor,
+  page: PageRequest,
+): Promise<Page> {
   const nowMs = deps.clock.nowMs();
-  const out: AccessRequest[] = [];
-  for (const entitlement of deps.policy.entitlements) {
-    if (!isApproverOf(entitlement, actor)) continue;
-    // Nothing older than the approval timeout can still be pending.
-    const createdAfter = new Date(nowMs - entitlement.approvalTimeoutSeconds * 1000).toISOString();
-    const pending = await deps.requests.listPending(entitlement.id, { limit: LIST_LIMIT, createdAfter });
-    for (const r of pending) {
-      if (effectiveStatus(r, nowMs) !== "PENDING") continue;
-      if (maybeSameIdentity(r.requester, actor.sub)) continue;
-      if (r.approvals.some((a) => maybeSameIdentity(a.approver, actor.sub))) continue;
-      out.push(r);
-    }
-  }
-  out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  return out.slice(0, LIST_LIMIT);
+  // Nothing older than the approval timeout can still be pending.
+  const partitions = deps.policy.entitlements
+    .filter((entitlement) => isApproverOf(entitlement, actor))
+    .map((entitlement) => ({
+      kind: "status" as const,
+      status: "PENDING" as const,
+      entitlementId: entitlement.id,
+      createdAfter: new Date(nowMs - entitlement.approvalTimeoutSeconds * 1000).toISOString(),
+    }));
+  return readPage(
+    deps.requests,
+    {
+      partitions,
+      order: "asc",
+      keep: (r) =>
+        effectiveStatus(r, nowMs) === "PENDING" &&
+        !maybeSameIdentity(r.requester, actor.sub) &&
+        !r.approvals.some((a) => maybeSameIdentity(a.approver, actor.sub)),
+    },
+    page,
+  );
 }
 
 function isLive(request: AccessRequest, nowMs: number): boolean {
@@ -86,25 +113,23 @@ function overseenEntitlements(deps: WorkflowDeps, actor: Actor): Entitlement[] {
 
 /**
  * `GET /requests?active`: live grants the caller oversees (admins: every entitlement; approvers: the
- * entitlements they approve, by their current groups), the soonest to end first. Live means APPROVED and
+ * entitlements they approve, by their current groups), oldest first (paged in creation order). Live means APPROVED and
  * before `expiresAt` (H15: a grant past it is left out before TTL deletes it), grants scheduled to start
  * later included; extension requests are never grants. Anyone else gets an empty list.
  */
-export async function listActiveGrants(deps: WorkflowDeps, actor: Actor): Promise<AccessRequest[]> {
+export async function listActiveGrants(deps: WorkflowDeps, actor: Actor, page: PageRequest): Promise<Page> {
   const nowMs = deps.clock.nowMs();
-  const out: AccessRequest[] = [];
-  for (const entitlement of overseenEntitlements(deps, actor)) {
-    const createdAfter = new Date(nowMs - liveHorizonSeconds(entitlement) * 1000).toISOString();
-    const granted = await deps.requests.listByStatus("APPROVED", entitlement.id, {
-      limit: LIST_LIMIT * 10,
-      createdAfter,
-    });
-    for (const r of granted) {
-      if (!isExtension(r) && effectiveStatus(r, nowMs) === "APPROVED") out.push(r);
-    }
-  }
-  out.sort((a, b) => (a.expiresAt ?? "").localeCompare(b.expiresAt ?? ""));
-  return out.slice(0, LIST_LIMIT);
+  const partitions = overseenEntitlements(deps, actor).map((entitlement) => ({
+    kind: "status" as const,
+    status: "APPROVED" as const,
+    entitlementId: entitlement.id,
+    createdAfter: new Date(nowMs - liveHorizonSeconds(entitlement) * 1000).toISOString(),
+  }));
+  return readPage(
+    deps.requests,
+    { partitions, order: "asc", keep: (r) => !isExtension(r) && effectiveStatus(r, nowMs) === "APPROVED" },
+    page,
+  );
 }
 
 /**
@@ -112,15 +137,23 @@ export async function listActiveGrants(deps: WorkflowDeps, actor: Actor): Promis
  * expired (until DynamoDB TTL removes the item; the audit trail stays), of the entitlements the caller
  * oversees, oldest first. Break-glass entitlements are those the current policy marks `breakGlass`.
  */
-export async function listUnreviewedBreakGlass(deps: WorkflowDeps, actor: Actor): Promise<AccessRequest[]> {
-  const out: AccessRequest[] = [];
-  for (const entitlement of overseenEntitlements(deps, actor)) {
-    if (!entitlement.breakGlass) continue;
-    for (const status of ["APPROVED", "REVOKED"] as const) {
-      const grants = await deps.requests.listByStatus(status, entitlement.id, { limit: LIST_LIMIT });
-      for (const r of grants) if (r.breakGlass && r.reviewedAt === undefined) out.push(r);
-    }
-  }
-  out.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-  return out.slice(0, LIST_LIMIT);
+export async function listUnreviewedBreakGlass(
+  deps: WorkflowDeps,
+  actor: Actor,
+  page: PageRequest,
+): Promise<Page> {
+  const partitions = overseenEntitlements(deps, actor)
+    .filter((entitlement) => entitlement.breakGlass)
+    .flatMap((entitlement) =>
+      (["APPROVED", "REVOKED"] as const).map((status) => ({
+        kind: "status" as const,
+        status,
+        entitlementId: entitlement.id,
+      })),
+    );
+  return readPage(
+    deps.requests,
+    { partitions, order: "asc", keep: (r) => r.breakGlass && r.reviewedAt === undefined },
+    page,
+  );
 }

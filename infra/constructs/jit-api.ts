@@ -2,6 +2,7 @@ import { Aws, Duration, Fn, RemovalPolicy, Stack, Validations } from "aws-cdk-li
 import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import type * as acm from "aws-cdk-lib/aws-certificatemanager";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import {
@@ -34,6 +35,8 @@ export interface JitApiProps {
   readonly auditTable: dynamodb.ITable;
   /** ARN of the current signing key (issue Lambda signs with it). */
   readonly signingKeyArn: string;
+  /** Secret holding the key that seals list cursors; only the list Lambda may read it. */
+  readonly cursorKeySecretArn: string;
   /** ARNs of retired signing keys still published in the JWKS (rotation). @default none */
   readonly previousKeyArns?: readonly string[];
   /** How the identity authorizer verifies callers. */
@@ -335,6 +338,14 @@ export class JitApi extends Construct {
     list.useRequestsTable(requestsTable, ["dynamodb:Query"], {
       queryIndexes: [REQUESTS_BY_REQUESTER_INDEX, REQUESTS_PENDING_INDEX],
     });
+    // The key sealing `next` cursors, read once per container (ListEnvironmentSchema).
+    list.setEnvironment({ [ENV.cursorKeySecret]: props.cursorKeySecretArn });
+    list.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ["secretsmanager:GetSecretValue"],
+        resources: [props.cursorKeySecretArn],
+      }),
+    );
 
     const get = workflow("get-request", "GET /requests/{id}: one request");
     get.useRequestsTable(requestsTable, ["dynamodb:GetItem"]);

@@ -1,6 +1,7 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from "aws-cdk-lib";
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from "aws-cdk-lib";
 import * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import * as kms from "aws-cdk-lib/aws-kms";
+import * as secretsmanager from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import {
   AUDIT_TABLE,
@@ -41,6 +42,8 @@ export class JitAccessStatefulStack extends Stack {
   readonly notificationsTable: dynamodb.Table;
   readonly signingKey: kms.Key;
   readonly signingKeyAlias: kms.Alias;
+  /** The key sealing the JIT API's list cursors (docs/http-api.md, "Paging"), read by the list Lambda. */
+  readonly cursorKeySecret: secretsmanager.Secret;
   readonly identity: JitIdentity;
 
   constructor(scope: Construct, id: string, props: JitAccessStatefulStackProps) {
@@ -65,6 +68,21 @@ export class JitAccessStatefulStack extends Stack {
     this.signingKeyAlias = new kms.Alias(this, "SigningKeyAlias", {
       aliasName: props.signingKeyAlias ?? `alias/${this.stackName}-signing`,
       targetKey: this.signingKey,
+    });
+
+    // 64 characters of [A-Za-z0-9] are valid base64url for 48 bytes: the HMAC-SHA256 key of list cursors
+    // (functions/adapters/cursor/cursor-key-sources.ts). Retained like the tables: replacing it only ends
+    // the cursors in flight, but a stack deletion should not take it.
+    this.cursorKeySecret = new secretsmanager.Secret(this, "CursorKey", {
+      description: "jit-access: HMAC-SHA256 key sealing the JIT API's list cursors (base64url)",
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(this.cursorKeySecret).acknowledge({
+      id: "AwsSolutions-SMG4",
+      reason:
+        "The cursor key only seals paging positions that live seconds to minutes; rotating it means " +
+        "replacing the secret's value, which ends the cursors in flight and nothing else (docs/http-api.md).",
     });
 
     this.identity = new JitIdentity(this, "Identity", {

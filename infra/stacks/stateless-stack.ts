@@ -21,6 +21,8 @@ export interface JitAccessStatelessStackProps extends StackProps {
   readonly auditTable: dynamodb.ITable;
   readonly notificationsTable: dynamodb.ITable;
   readonly signingKeyArn: string;
+  /** The stateful stack's secret holding the list cursor key. */
+  readonly cursorKeySecretArn: string;
   /** Retired signing keys still published and trusted (rotation). @default none */
   readonly previousKeyArns?: readonly string[];
   readonly identity: OidcSettings;
@@ -78,6 +80,7 @@ export class JitAccessStatelessStack extends Stack {
       requestsTable: props.requestsTable,
       auditTable: props.auditTable,
       signingKeyArn: props.signingKeyArn,
+      cursorKeySecretArn: props.cursorKeySecretArn,
       ...(props.previousKeyArns === undefined ? {} : { previousKeyArns: props.previousKeyArns }),
       identity: props.identity,
       ...(props.domain === undefined

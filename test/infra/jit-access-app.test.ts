@@ -30,6 +30,7 @@ import {
   IssueEnvironmentSchema,
   JitAuthorizerEnvironmentSchema,
   JwksEnvironmentSchema,
+  ListEnvironmentSchema,
   StoreEnvironmentSchema,
   TrustedKeysResourceEnvironmentSchema,
 } from "#functions/config/environment.js";
@@ -177,6 +178,24 @@ describe("stateful stack", () => {
     const policy = loadPolicyFile(EXAMPLE_POLICY);
     expect(groups.sort()).toEqual(policyGroups(policy));
     expect(groups).toEqual(expect.arrayContaining(["engineers", "sre", "payments-approvers", "jit-admins"]));
+  });
+
+  it("keeps the list cursor key in a retained Secrets Manager secret that only the list Lambda reads", () => {
+    const secrets = template.stateful.findResources("AWS::SecretsManager::Secret");
+    const cursorKey = secrets[logicalId(built.stateful.cursorKeySecret)] as {
+      DeletionPolicy?: string;
+      Properties: { GenerateSecretString: Record<string, unknown> };
+    };
+    expect(cursorKey.DeletionPolicy).toBe("Retain");
+    expect(cursorKey.Properties.GenerateSecretString).toMatchObject({
+      PasswordLength: 64,
+      ExcludePunctuation: true,
+      IncludeSpace: false,
+    });
+    const list = built.stateless.api.functions.get("list-requests") as JitFunction;
+    expect(JSON.stringify(envOf("stateless", list)[ENV.cursorKeySecret])).toContain(
+      logicalId(built.stateful.cursorKeySecret),
+    );
   });
 
   it("outputs the table names, key ARN, user pool and its domain", () => {
@@ -332,6 +351,7 @@ describe("Lambdas", () => {
       ENV.sqsEndpoint,
       ENV.secretsManagerEndpoint,
       ENV.snsEndpoint,
+      ENV.cursorKeyFile,
     ]);
     // Only the e-mail delivery Lambda publishes to SNS topics.
     const unsetFor: Partial<Record<HandlerName, string[]>> = {
@@ -345,7 +365,7 @@ describe("Lambdas", () => {
     const schemaByHandler: Record<HandlerName, { shape: Record<string, unknown> }> = {
       "list-entitlements": StoreEnvironmentSchema,
       "create-request": StoreEnvironmentSchema,
-      "list-requests": StoreEnvironmentSchema,
+      "list-requests": ListEnvironmentSchema,
       "get-request": StoreEnvironmentSchema,
       "get-audit-trail": StoreEnvironmentSchema,
       "approve-request": StoreEnvironmentSchema,
@@ -503,6 +523,7 @@ describe("IAM least privilege", () => {
       if (text.includes(logicalId(channel.queue))) return `queue ${name}`;
       if (channel.topic && text.includes(logicalId(channel.topic))) return `topic ${name}`;
     }
+    if (text.includes(logicalId(built.stateful.cursorKeySecret))) return "cursor key secret";
     const secret = /secret:([^"]+)-\?\?\?\?\?\?/.exec(text)?.[1];
     if (secret) return `secret ${secret}`;
     if (text.includes(requests)) return index === undefined ? "Requests" : `Requests index ${index}`;
@@ -564,6 +585,7 @@ describe("IAM least privilege", () => {
       "list-requests": [
         `dynamodb:Query → Requests index ${REQUESTS_BY_REQUESTER_INDEX}`,
         `dynamodb:Query → Requests index ${REQUESTS_PENDING_INDEX}`,
+        "secretsmanager:GetSecretValue → cursor key secret",
       ],
       "get-request": ["dynamodb:GetItem → Requests"],
       "get-audit-trail": ["dynamodb:GetItem → Requests", "dynamodb:Query → Audit"],

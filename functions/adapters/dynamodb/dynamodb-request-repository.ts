@@ -8,7 +8,15 @@ import type { AccessRequest } from "../../domain/access-request.js";
 import type { AuditEvent } from "../../domain/audit-event.js";
 import { ConflictError } from "../../domain/errors.js";
 import type { RequestTransition } from "../../domain/request-transitions.js";
-import type { ExtensionChange, ListOptions, RequestRepository } from "../../ports/request-repository.js";
+import type {
+  ExtensionChange,
+  ListOptions,
+  ListPartition,
+  PartitionEntry,
+  PartitionPosition,
+  PartitionRead,
+  RequestRepository,
+} from "../../ports/request-repository.js";
 import type { DynamoDbAuditLog } from "./dynamodb-audit-log.js";
 import { DynamoDbRequestReader } from "./dynamodb-request-reader.js";
 import { isTransactionLostRace } from "./lost-race.js";
@@ -214,6 +222,64 @@ export class DynamoDbRequestRepository extends DynamoDbRequestReader implements 
       },
       options.limit,
     );
+  }
+
+  async readPartition(
+    partition: ListPartition,
+    after: PartitionPosition | undefined,
+    wanted: number,
+  ): Promise<PartitionRead> {
+    const since = partition.createdAfter;
+    const byRequester = partition.kind === "requester";
+    const input: QueryCommandInput = byRequester
+      ? {
+          TableName: this.tableName,
+          IndexName: REQUESTS_BY_REQUESTER_INDEX,
+          KeyConditionExpression: `requester = :p${since === undefined ? "" : " AND createdAt >= :after"}`,
+          ExpressionAttributeValues: { ":p": partition.requester, ...(since ? { ":after": since } : {}) },
+          ScanIndexForward: false,
+        }
+      : {
+          TableName: this.tableName,
+          IndexName: REQUESTS_PENDING_INDEX,
+          KeyConditionExpression: `#se = :p${since === undefined ? "" : " AND createdAt >= :after"}`,
+          ExpressionAttributeNames: { "#se": STATUS_ENTITLEMENT_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ":p": statusEntitlementKey(partition.status, partition.entitlementId),
+            ...(since ? { ":after": since } : {}),
+          },
+          ScanIndexForward: true,
+        };
+    const partitionKey = byRequester ? "requester" : STATUS_ENTITLEMENT_ATTRIBUTE;
+    const entries: PartitionEntry[] = [];
+    let startKey: Record<string, unknown> | undefined = after === undefined ? undefined : { ...after };
+    for (let page = 0; page < MAX_PAGES && entries.length < wanted; page++) {
+      const result = await this.client.send(
+        new QueryCommand({
+          ...input,
+          Limit: Math.min(PAGE_SIZE, wanted - entries.length),
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        // The index position of this item: what DynamoDB would return as LastEvaluatedKey after it.
+        const position = {
+          requestId: String(item.requestId),
+          [partitionKey]: String(item[partitionKey]),
+          createdAt: String(item.createdAt),
+        };
+        let request: AccessRequest | undefined;
+        try {
+          request = fromRequestItem(item);
+        } catch (err) {
+          this.onMalformedItem(item, err);
+        }
+        entries.push({ request, position });
+      }
+      startKey = result.LastEvaluatedKey;
+      if (!startKey) return { entries, exhausted: true };
+    }
+    return { entries, exhausted: false };
   }
 
   private async query(input: QueryCommandInput, limit: number): Promise<AccessRequest[]> {

@@ -6,6 +6,7 @@ export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   invalid_request: 400,
   invalid_json: 400,
   invalid_identity: 400,
+  invalid_cursor: 400,
   unauthenticated: 401,
   forbidden: 403,
   not_eligible: 403,

@@ -57,7 +57,10 @@ function workflowHandlers() {
   return {
     create: createCreateRequestHandler(deps, logger),
     get: createGetRequestHandler(deps, logger),
-    list: createListRequestsHandler(deps, logger),
+    list: createListRequestsHandler(
+      { ...deps, cursorKey: { key: async () => new Uint8Array(32).fill(7) } },
+      logger,
+    ),
     audit: createGetAuditTrailHandler(deps, logger),
     approve: createApproveRequestHandler(deps, logger),
     revoke: createRevokeRequestHandler(deps, logger),

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
@@ -189,6 +189,9 @@ export async function invoke(handler: RestHandler, event: APIGatewayProxyEvent):
   };
 }
 
+/** The key sealing this test run's list cursors (in AWS a Secrets Manager secret, locally a key file). */
+const cursorKey = new Uint8Array(randomBytes(32));
+
 /** Creates fresh tables and the handlers wired to real DynamoDB Local adapters. */
 export async function createWorkflowHarness(
   options: { policyYaml?: string; logger?: Logger } = {},
@@ -217,7 +220,7 @@ export async function createWorkflowHarness(
   const handlers = {
     listEntitlements: createListEntitlementsHandler(deps, logger),
     create: createCreateRequestHandler(deps, logger),
-    list: createListRequestsHandler(deps, logger),
+    list: createListRequestsHandler({ ...deps, cursorKey: { key: async () => cursorKey } }, logger),
     get: createGetRequestHandler(deps, logger),
     audit: createGetAuditTrailHandler(deps, logger),
     approve: createApproveRequestHandler(deps, logger),
