@@ -256,6 +256,7 @@ const FIELDS_BY_HANDLER: Partial<Record<HandlerName, (keyof typeof fieldValues)[
   "deny-request": ["reason"],
   "revoke-request": ["reason"],
   "review-request": ["note"],
+  "extend-request": ["duration", "justification"],
 };
 
 function structuredBody(handler: HandlerName): fc.Arbitrary<string> {
@@ -297,6 +298,10 @@ const VALID_BODIES: Partial<Record<HandlerName, fc.Arbitrary<Record<string, unkn
   "revoke-request": fc.record({ reason: fc.constant("done") }, { requiredKeys: [] }),
   "cancel-request": fc.constant({}),
   "review-request": fc.record({ note: fc.constantFrom("checked with the on-call lead", "ok") }),
+  "extend-request": fc.record(
+    { duration: fc.constantFrom("PT15M", "PT1H", "PT8H"), justification: fc.constant("still fixing") },
+    { requiredKeys: ["duration"] },
+  ),
 };
 
 function body(handler: HandlerName): fc.Arbitrary<string | null> {
