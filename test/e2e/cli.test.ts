@@ -552,6 +552,28 @@ describe("jit extend, list --active, list --unreviewed, review", () => {
   });
 });
 
+describe("jit list paging", () => {
+  it("shows one page and says more follow; --all-pages follows next to the last page", async () => {
+    for (let i = 0; i < 3; i++) {
+      expect((await jit(["request", "orders-read", "--as", "carol", "--json"])).code).toBe(0);
+    }
+    const one = await jit(["list", "--all", "--limit", "1", "--as", "carol", "--json"]);
+    expect(one.code).toBe(0);
+    expect(JSON.parse(one.stdout)).toHaveLength(1);
+    expect(one.stderr).toBe("more requests follow: add --all-pages to list them all\n");
+    const whole = await jit(["list", "--all", "--limit", "100", "--as", "carol", "--json"]);
+    const ids = (JSON.parse(whole.stdout) as { requestId: string }[]).map((r) => r.requestId);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    const paged = await jit(["list", "--all", "--limit", "1", "--all-pages", "--as", "carol", "--json"]);
+    expect(paged.code).toBe(0);
+    expect(paged.stderr).toBe("");
+    expect((JSON.parse(paged.stdout) as { requestId: string }[]).map((r) => r.requestId)).toEqual(ids);
+    const bad = await jit(["list", "--limit", "0", "--as", "carol"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--limit takes a whole number from 1 to 100");
+  });
+});
+
 describe("jit CLI errors", () => {
   it("exits 2 with commander's message for an unknown command", async () => {
     const r = await jit(["frobnicate"]);
