@@ -19,6 +19,8 @@ let stack: LocalStack;
 let work: string;
 let configDir: string;
 let sessionFile: string;
+/** A refresh token the CLI already exchanged (rotated away). */
+let rotatedAway: string | undefined;
 
 interface Run {
   code: number | null;
@@ -234,17 +236,45 @@ describe("jit login: browser sign-in at the development IdP (authorization code 
     await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 1_000));
     expect(exp * 1000).toBeLessThan(Date.now());
 
-    const r = await jit(["entitlements"]);
+    // Two commands at once: one renews, the other waits for the session lock and uses the new token
+    // (spending the rotating refresh token twice would make the IdP revoke the sign-in).
+    const [r, concurrent] = await Promise.all([jit(["entitlements"]), jit(["list"])]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^orders-admin\s/m);
+    expect(concurrent.stderr).toBe("");
+    expect(concurrent.code).toBe(0);
     const after = profile();
     expect(after.idToken).not.toBe(before.idToken);
     expect(after.refreshToken).not.toBe(before.refreshToken); // the development IdP rotates them
+    rotatedAway = before.refreshToken;
     const claims = decodeJwt(after.idToken as string);
     expect(claims.sub).toBe("alice");
     expect((claims.exp as number) * 1000).toBeGreaterThan(Date.now());
     expect(statSync(sessionFile).mode & 0o777).toBe(0o600);
+  });
+
+  it("says to sign in again when the IdP refuses the refresh token (a replayed one revoked the sign-in)", async () => {
+    const stored = profile();
+    // Replaying a rotated refresh token makes the IdP revoke every token of the sign-in (RFC 9700 §4.14.2).
+    const replay = await fetch(`${stack.endpoints.idp}/token`, {
+      method: "POST",
+      body: new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: rotatedAway as string,
+        client_id: "jit-cli",
+      }),
+    });
+    expect(replay.status).toBe(400);
+    const exp = decodeJwt(stored.idToken as string).exp as number;
+    await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 1_000));
+    const r = await jit(["entitlements"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "error: the identity provider refused to renew the identity token: unknown or revoked",
+    );
+    expect(r.stderr).toContain("run `jit login` again");
+    expect(profile().idToken).toBe(stored.idToken);
   });
 
   it("logout forgets both tokens; whoami then says to log in", async () => {
